@@ -1,0 +1,470 @@
+// ocibox.h: the one shared header: applet context, option parsing, x-helpers,
+// growing buffers, and the APIs of the small libraries in lib/.
+#ifndef OCIBOX_H
+#define OCIBOX_H
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "generated/config.h"
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof(*(a)))
+#define NORETURN __attribute__((noreturn))
+#define PRINTF(f, a) __attribute__((format(printf, f, a)))
+
+// ---- applets and their options (lib/main.c, lib/args.c) ----------------
+
+// One registered applet; the table is generated from applets/*.c.
+struct applet {
+  const char *name;
+  void (*main)(void);
+  const char *optstr;  // see lib/args.c for the grammar
+  const char *help;    // the Kconfig help text, "usage: ..." first
+  const char *summary; // one line for the overview
+  unsigned bits;       // APPLET_* below
+};
+#define APPLET_ERR125 1  // ocibox's own errors exit 125 (run, create, exec...)
+#define APPLET_HIDDEN 2  // not in the overview (test applets)
+
+// A list of strings, in the order given (repeatable options).
+struct strlist {
+  struct strlist *next;
+  char *s;
+};
+
+union optval {
+  char *s;              // ':' options: the last value given
+  long long n;          // '#' options
+  struct strlist *list; // '*' options: every value, in order
+};
+
+#define MAX_OPTS 64
+
+// The one applet context: everything an applet run shares.
+struct applet_context {
+  const struct applet *which;
+  int argc;            // positional arguments left after option parsing
+  char **argv;         // NULL-terminated
+  uint64_t flags;      // FLAG_x bits of the options seen
+  union optval opt[MAX_OPTS];
+  int exitval;         // what xexit() and the x-helpers exit with
+  const char *root;    // the data root (--root, OCIBOX_ROOT, daemon.json)
+  const char *config_path;  // the daemon.json in use
+  int docker;          // called through the docker front
+  struct ocibox_config *conf;  // daemon.json, once config_load() ran
+  char why[512];       // reason left by the last failing library call
+};
+extern struct applet_context applet;
+
+// Generated per applet: #define FOR_name, then #include "generated/flags.h"
+// gives FLAG_x / FLAG_longname bits and OPT_x indices.
+#define FLAG(x) (!!(applet.flags & FLAG_##x))
+#define OPTSTR(x) (applet.opt[OPT_##x].s)
+#define OPTNUM(x) (applet.opt[OPT_##x].n)
+#define OPTLIST(x) (applet.opt[OPT_##x].list)
+
+// Parse argv by the applet's option string into the applet context.
+void args_parse(const struct applet *a, char **argv);
+void show_help(const struct applet *a, FILE *out);
+const struct applet *applet_find(const char *name);
+const struct applet *applet_at(size_t i);  // NULL past the last
+NORETURN void run_applet(const struct applet *a, char **argv);
+// The data root: --root, else OCIBOX_ROOT, else daemon.json's data-root,
+// else /var/lib/ocibox.
+const char *data_root(void);
+
+// ---- errors and x-helpers (lib/xfuncs.c) -------------------------------
+
+// Messages go to stderr as "ocibox: APPLET: ...".
+void error_msg(const char *fmt, ...) PRINTF(1, 2);
+void perror_msg(const char *fmt, ...) PRINTF(1, 2);  // appends ": strerror(errno)"
+NORETURN void error_exit(const char *fmt, ...) PRINTF(1, 2);
+NORETURN void perror_exit(const char *fmt, ...) PRINTF(1, 2);
+NORETURN void help_exit(const char *fmt, ...) PRINTF(1, 2);  // usage error
+NORETURN void xexit(void);
+
+// Library calls that fail return -errno (or -1) after leaving the reason in
+// applet.why: "return fail(EINVAL, "bad %s", x);"
+int fail(int err, const char *fmt, ...) PRINTF(2, 3);
+
+void *xmalloc(size_t n);
+void *xzalloc(size_t n);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xmprintf(const char *fmt, ...) PRINTF(1, 2);
+int xopen(const char *path, int flags, ...);
+int xopenat(int dirfd, const char *path, int flags, ...);
+void xclose(int fd);
+ssize_t readall(int fd, void *buf, size_t len);  // short only at EOF; -1 error
+ssize_t writeall(int fd, const void *buf, size_t len);
+void xwriteall(int fd, const void *buf, size_t len);
+// Read a whole file (at most max bytes, else -EFBIG); NUL-terminated copy.
+int readfile_at(int dirfd, const char *path, size_t max, char **out, size_t *len);
+char *xreadfile(const char *path, size_t max, size_t *len);
+int fsync_dir_at(int dirfd, const char *path);
+// Replace dirfd/name atomically: temp file, fsync, rename, fsync the dir.
+int atomic_write_at(int dirfd, const char *name, const void *buf, size_t len, mode_t mode);
+void xatomic_write_at(int dirfd, const char *name, const void *buf, size_t len, mode_t mode);
+int mkdir_p(const char *path, mode_t mode);
+int rm_rf(const char *path);  // no symlinks followed; missing is fine
+void strlist_add(struct strlist **head, char *s);
+
+// ---- growing buffers (lib/buf.c) ---------------------------------------
+
+// Always NUL-terminated once anything was added; s is NULL when empty.
+struct buf {
+  char *s;
+  size_t len, cap;
+};
+void buf_add(struct buf *b, const void *p, size_t n);
+void buf_adds(struct buf *b, const char *s);
+void buf_addc(struct buf *b, char c);
+void buf_printf(struct buf *b, const char *fmt, ...) PRINTF(2, 3);
+void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+const char *buf_str(struct buf *b);  // "" when empty
+char *buf_steal(struct buf *b);      // caller frees; b is left empty
+void buf_free(struct buf *b);
+
+// ---- JSON (lib/json.c): strict reader, canonical writer ----------------
+
+enum json_type {
+  JSON_NULL, JSON_FALSE, JSON_TRUE, JSON_NUMBER, JSON_STRING, JSON_ARRAY,
+  JSON_OBJECT
+};
+
+// A parsed value. Arrays and objects hold their children as a list.
+struct json {
+  struct json *next;   // next element or member of the parent
+  struct json *child;  // first element or member (arrays, objects)
+  char *key;           // member name, unescaped (NULL in arrays)
+  char *str;           // string value, unescaped and NUL-terminated;
+                       // for numbers the number's exact source text
+  size_t len;          // bytes in str (strings may hold \0); children count
+  enum json_type type;
+};
+
+#define JSON_MAX_DEPTH 128
+struct json_err {
+  size_t off;          // byte offset of the error
+  unsigned line, col;  // 1-based
+  const char *msg;     // static text, e.g. "unterminated string"
+};
+// Parse exactly one value (surrounding white space allowed). Returns NULL
+// and fills err on any malformed input. Free with json_free().
+struct json *json_parse(const char *s, size_t len, struct json_err *err);
+void json_free(struct json *j);
+struct json *json_get(const struct json *obj, const char *key);  // last match
+struct json *json_at(const struct json *arr, size_t i);
+const char *json_get_str(const struct json *obj, const char *key);  // NULL unless string
+int json_int(const struct json *j, long long *out);  // 0 when an integer fits
+
+// The writer appends to a buf. indent 0: compact; otherwise pretty with
+// that many spaces, like Go's json.MarshalIndent. Strings are escaped as
+// Go does without HTML escaping.
+struct jw {
+  struct buf *b;
+  int indent, depth;
+  uint64_t nonempty[JSON_MAX_DEPTH / 64];   // bit per depth: has a member
+  uint64_t is_object[JSON_MAX_DEPTH / 64];  // bit per depth
+};
+void jw_init(struct jw *w, struct buf *b, int indent);
+void jw_obj(struct jw *w, const char *key);   // key NULL inside arrays / at top
+void jw_arr(struct jw *w, const char *key);
+void jw_end(struct jw *w);                    // closes the innermost
+void jw_str(struct jw *w, const char *key, const char *val);  // NULL val: null
+void jw_strn(struct jw *w, const char *key, const char *val, size_t n);
+void jw_int(struct jw *w, const char *key, long long n);
+void jw_bool(struct jw *w, const char *key, int v);
+void jw_null(struct jw *w, const char *key);
+void jw_raw(struct jw *w, const char *key, const char *json);  // pre-made JSON
+void jw_value(struct jw *w, const char *key, const struct json *v);
+void json_quote(struct buf *b, const char *s, size_t n);
+
+// ---- image references (lib/ref.c): Docker's grammar and normalisation --
+
+struct ref {
+  char domain[256];  // "docker.io", "localhost:5000", "[::1]:5000"
+  char path[256];    // "library/busybox"
+  char tag[129];     // "" when only a digest was given
+  char digest[80];   // "sha256:<64 hex>" or ""
+};
+// Parse and normalise like Docker's ParseNormalizedNamed; adds tag
+// "latest" when neither tag nor digest is given. Returns 0, or -1 with
+// Docker's message in applet.why ("invalid reference format", ...).
+int ref_parse(const char *s, struct ref *r);
+// Append "docker.io/library/busybox:latest" (name, :tag, @digest).
+void ref_full(const struct ref *r, struct buf *b);
+// Append the familiar form "busybox:latest" / "host:5000/a/b:t".
+void ref_familiar(const struct ref *r, struct buf *b);
+// Append the familiar repository name alone: "busybox", "host:5000/a/b".
+void ref_familiar_name(const struct ref *r, struct buf *b);
+int is_image_id(const char *s);  // 64 lowercase hex (optionally "sha256:")
+
+// ---- sha256 digests (lib/digest.c, BearSSL's sha256) -------------------
+
+struct digest {
+  uint64_t state[28];  // room for BearSSL's br_sha256_context
+};
+void digest_init(struct digest *d);
+void digest_update(struct digest *d, const void *p, size_t n);
+// "sha256:<64 lowercase hex>"
+void digest_final(struct digest *d, char out[72]);
+void digest_buf(const void *p, size_t n, char out[72]);
+int digest_valid(const char *s);
+
+// ---- URLs (lib/url.c) --------------------------------------------------
+
+struct url {
+  char scheme[8];    // "http" or "https"
+  char host[256];    // IPv6 without its brackets
+  char port[8];      // as given, or the scheme's default ("443", "80")
+  char path[4096];   // path and query; "/" at least
+};
+int url_parse(const char *s, struct url *u);  // -1 with applet.why
+// RFC 3986 reference resolution: ref may be absolute, "//host/p", "/p",
+// "p", "?q" (registries hand out relative upload Locations).
+int url_resolve(const struct url *base, const char *ref, struct url *out);
+void url_format(const struct url *u, struct buf *out);
+int url_same_host(const struct url *a, const struct url *b);
+
+// ---- HTTP/1.1 client (lib/http.c) over TCP or TLS (lib/tls.c) ----------
+
+struct http_conn;  // one connection, kept alive for reuse (lib/http.c)
+
+// TLS trust for registries: the system bundle, Docker's per-registry
+// certs.d/HOST:PORT/ca.crt (and client.cert/client.key), and hosts whose
+// certificates are not verified (insecure-registries).
+struct http_client {
+  struct http_conn *idle;      // kept-alive connections
+  int timeout_ms;              // connect, and each read or write; 0: 30 s
+  const char *ca_file;         // NULL: $SSL_CERT_FILE or the Debian bundle
+  const char *certs_dirs[3];   // searched for HOST:PORT/ca.crt, NULL-ended
+  int (*insecure)(const char *host, const char *port);  // skip verification?
+};
+
+struct http_resp {
+  int status;
+  struct strlist *headers;     // "Name: value" lines as received
+  int64_t length;              // Content-Length; -1 when not given
+  struct http_conn *conn;      // private: the body's connection and state
+  int64_t left;
+  int chunked, done;
+};
+
+// Send one request and read the response head. The body is body_len bytes
+// from body, or streamed from body_fd when body_fd >= 0; headers are
+// "Name: value" lines. Host, Content-Length, User-Agent and Connection are
+// added. Proxies come from https_proxy/http_proxy/no_proxy. 0 or -1 + why.
+int http_request(struct http_client *c, const char *method, const struct url *u,
+                 const struct strlist *headers, const void *body, int body_fd,
+                 int64_t body_len, struct http_resp *r);
+// The body, decoded from chunked if need be: 0 at its end, -1 + why.
+ssize_t http_read(struct http_resp *r, void *buf, size_t n);
+// Finish with a response: a short unread rest is drained so the connection
+// is kept for the next request to the same host; otherwise it is closed.
+void http_done(struct http_client *c, struct http_resp *r);
+// The first header of that name (case-insensitive), value trimmed; NULL.
+const char *http_header(const struct http_resp *r, const char *name);
+void http_client_close(struct http_client *c);
+
+// ---- base64 (lib/base64.c), for Basic auth and ~/.docker/config.json ----
+
+void base64_encode(const void *p, size_t n, struct buf *out);
+int base64_decode(const char *s, struct buf *out);  // -1 on bad input
+
+// ---- registry client (lib/registry.c): distribution API v2 and auth ----
+
+struct registry {
+  struct http_client http;
+  struct ref ref;
+  char endpoint[272];   // host[:port] requests go to (registry-1.docker.io)
+  char scheme[8];       // "https", or "http" for plain insecure registries
+  char *scope;          // "repository:library/busybox:pull"
+  char *auth;           // the Authorization value in use, or NULL
+  char *basic;          // base64(user:pass) for this registry, or NULL
+  int bearer;           // the registry wants Bearer tokens
+};
+// Prepare to talk to ref's registry for actions "pull" or "pull,push":
+// endpoint, TLS trust (certs.d, insecure-registries), credentials.
+int reg_open(struct registry *r, const struct ref *ref, const char *actions);
+void reg_close(struct registry *r);
+// One request on the repository ("/v2/<path>/" + tail), with auth (401
+// challenges answered once) and redirects (Authorization dropped when the
+// host changes). A 4xx/5xx is returned too: check resp->status.
+int reg_request(struct registry *r, const char *method, const char *tail,
+                const struct strlist *headers, struct http_resp *resp);
+// The registry's error body as "CODE: message" (or the HTTP status).
+void reg_error(struct registry *r, struct http_resp *resp, struct buf *why);
+#define MANIFEST_MAX (4 << 20)
+// GET a manifest by tag or digest: body (≤ MANIFEST_MAX), media type,
+// digest checked against Docker-Content-Digest and a digest reference.
+int reg_manifest(struct registry *r, const char *reference, struct buf *body,
+                 char media_type[128], char digest[72]);
+// GET a blob from offset `from` (Range); the response is 200 or 206.
+int reg_blob(struct registry *r, const char *digest, int64_t from, struct http_resp *resp);
+
+// ---- the image store (lib/store.c): an OCI image layout plus layers ----
+//
+// root/oci-layout, index.json, blobs/sha256/<hex>: an OCI image layout
+// (skopeo's oci:ROOT:NAME and umoci read it); root/layers/<chain hex>/ the
+// unpacked layers (diff/ plus layer.json); root/tmp/ staging. Users of
+// the store hold gc.lock shared; garbage collection holds it exclusive;
+// index.json changes happen under index.lock. See docs/store.md.
+
+enum { STORE_READ, STORE_USE, STORE_GC };
+struct store {
+  char *root;
+  int fd;         // the data root
+  int gc_lock;    // root/gc.lock, flocked shared (USE) or exclusive (GC)
+  int index_lock; // root/index.lock while index_lock() holds it, else -1
+};
+int store_open(struct store *s, int mode);  // -1 + why
+void store_close(struct store *s);
+
+// One descriptor of index.json: a name (or none: dangling) for a manifest.
+struct index_entry {
+  char *name;          // "docker.io/library/busybox:latest"; NULL: dangling
+  char digest[72];     // the manifest's digest
+  char *media_type;
+  int64_t size;
+  char *repo_digest;   // digest the registry knows it by (index or manifest)
+  char *created;       // when the name was set, RFC 3339
+};
+struct index {
+  struct index_entry *e;
+  size_t n;
+};
+int index_load(struct store *s, struct index *ix);
+// Take index.lock, load; then save (atomically) and unlock, or just unlock.
+int index_lock(struct store *s, struct index *ix);
+int index_save(struct store *s, struct index *ix);
+void index_unlock(struct store *s);
+void index_free(struct index *ix);
+struct index_entry *index_find(struct index *ix, const char *name);
+struct index_entry *index_add(struct index *ix);
+
+// A blob's path relative to the root: "blobs/sha256/<hex>".
+void blob_path(const char *digest, char out[96]);
+int blob_exists(struct store *s, const char *digest, int64_t *size);
+// Read a whole (small) blob, checking its digest.
+int blob_read(struct store *s, const char *digest, size_t max, char **out, size_t *len);
+// Store bytes as a blob (atomic); the digest is computed into out.
+int blob_put(struct store *s, const void *p, size_t n, char out[72]);
+
+// An image: its manifest and config, parsed, and its layers' ids.
+struct image {
+  char manifest_digest[72], config_digest[72];
+  char *manifest_raw, *config_raw;
+  size_t manifest_len, config_len;
+  struct json *manifest, *config;
+  size_t nlayers;
+  char (*diff_ids)[72], (*chain_ids)[72];
+};
+int image_load(struct store *s, const char *manifest_digest, struct image *im);
+void image_free(struct image *im);
+// ChainID(L0..Ln) = sha256(ChainID(L0..Ln-1) + " " + DiffID(Ln)).
+void chain_id(const char *parent, const char *diff_id, char out[72]);
+int layer_exists(struct store *s, const char *chain);
+int64_t layer_size(struct store *s, const char *chain);  // -1 if unknown
+
+// ---- layer tars (lib/layer.c, lib/gunzip.c) ----------------------------
+
+// A byte stream: read() returns the bytes read, 0 at the end, or -1 with
+// the reason in applet.why.
+struct reader {
+  ssize_t (*read)(void *ctx, void *buf, size_t n);
+  void *ctx;
+};
+struct reader reader_fd(int *fd);  // read(2) on *fd, EINTR retried
+
+// Streaming gunzip of a layer blob (concatenated members allowed), or
+// passthrough when the stream does not start with gzip's 1f 8b; zstd, xz
+// and bzip2 are refused ("unsupported compression: zstd"). The raw input
+// is added to `raw` and the output to `out` when non-NULL: the caller
+// digest_init()s them first and digest_final()s them once the reader
+// returned 0. Holds a 64 KiB input buffer and zlib's 32 KiB window.
+struct gunzip;
+int gunzip_open(struct gunzip **g, struct reader src, struct digest *raw,
+                struct digest *out);
+struct reader gunzip_reader(struct gunzip *g);
+void gunzip_close(struct gunzip *g);  // NULL is fine
+
+// Unpack one uncompressed layer tar into dirfd, an empty staging directory
+// that becomes an overlayfs lower dir: whiteouts become 0/0 char devices
+// and trusted.overlay.opaque (SPECS.md §5). Hostile names, links through
+// symlinks and escapes fail with -1 and applet.why; the caller then
+// removes the staging directory. src is read to its end either way when
+// the tar itself was fine, so digests over it cover the whole stream.
+struct layer_stats {
+  uint64_t entries, bytes;  // tar entries seen, regular file bytes
+};
+int layer_unpack(struct reader src, int dirfd, struct layer_stats *st);
+
+// ---- Docker's human formats (lib/fmt.c) --------------------------------
+
+// go-units HumanSizeWithPrecision(n, 3): "0B", "13.3kB", "143MB", "1.99GB".
+char *fmt_size(char out[24], uint64_t bytes);
+// go-units HumanDuration: "Less than a second", "About a minute", ...
+char *fmt_duration(char out[40], int64_t nanoseconds);
+// RFC 3339 with nanoseconds, UTC, Go's RFC3339Nano (trailing zeros cut).
+char *fmt_rfc3339nano(char out[40], const struct timespec *t);
+// Parse RFC 3339 (Z or +hh:mm offsets, optional fraction). 0 or -1.
+int parse_rfc3339(const char *s, struct timespec *t);
+
+// ---- ocibox configuration (lib/config.c): daemon.json ------------------
+
+struct ocibox_config {
+  char *data_root;
+  struct strlist *registry_mirrors;
+  struct strlist *insecure_registries;
+  struct json *tree;     // the whole parsed file (NULL when absent)
+};
+// Load the config file (applet.config_path, default /etc/ocibox/daemon.json)
+// once into applet.conf; a malformed file ends the program with
+// "ocibox: config: PATH: line L: why" and exit 1.
+struct ocibox_config *config_load(void);
+
+// ---- what the running kernel offers (lib/sysinfo.c) --------------------
+
+enum cgroup_mode { CGROUP_NONE, CGROUP_V1, CGROUP_V2, CGROUP_HYBRID };
+struct cgroup_layout {
+  enum cgroup_mode mode;
+  const char *v2_mount;   // the cgroup2 mount, if any
+  struct buf v1, v2;      // controllers, space separated
+};
+void sysinfo_cgroups(struct cgroup_layout *cg);
+int sysinfo_overlay(void);
+int sysinfo_userns(void);
+int sysinfo_seccomp(void);
+
+
+// ---- Go text/template subset for --format and -f (lib/template.c) -----
+
+struct tpl;
+// Parse a template; NULL with a Docker-like message in applet.why.
+struct tpl *tpl_parse(const char *text);
+// Run it with dot = v, appending to out; -1 with applet.why on error.
+int tpl_exec(const struct tpl *t, const struct json *v, struct buf *out);
+void tpl_free(struct tpl *t);
+
+// ---- tables like Go's text/tabwriter in Docker's CLI (lib/table.c) -----
+
+// Cells are separated by '\t', rows by '\n'. Columns are padded to
+// max(10, widest cell + 3) display columns; the last is not padded.
+void table_flush(const char *text, FILE *out);
+
+#endif

@@ -1,0 +1,311 @@
+// xfuncs.c: x-prefixed helpers that report "ocibox: APPLET: what: why" and
+// exit, plus the few I/O primitives the store's atomicity rests on.
+#include "ocibox.h"
+#include <ftw.h>
+
+static void verror(int err, const char *fmt, va_list ap)
+{
+  fflush(stdout);
+  fputs("ocibox: ", stderr);
+  if (applet.which) fprintf(stderr, "%s: ", applet.which->name);
+  vfprintf(stderr, fmt, ap);
+  if (err) fprintf(stderr, ": %s", strerror(err));
+  fputc('\n', stderr);
+}
+
+void error_msg(const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  verror(0, fmt, ap);
+  va_end(ap);
+}
+
+void perror_msg(const char *fmt, ...)
+{
+  int err = errno;
+  va_list ap;
+  va_start(ap, fmt);
+  verror(err, fmt, ap);
+  va_end(ap);
+}
+
+void xexit(void)
+{
+  if (fflush(stdout) || ferror(stdout)) {
+    if (!applet.exitval) applet.exitval = 1;
+  }
+  _exit(applet.exitval);
+}
+
+static int failure_code(void)
+{
+  if (applet.which && (applet.which->bits & APPLET_ERR125)) return 125;
+  return 1;
+}
+
+void error_exit(const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  verror(0, fmt, ap);
+  va_end(ap);
+  applet.exitval = failure_code();
+  xexit();
+}
+
+void perror_exit(const char *fmt, ...)
+{
+  int err = errno;
+  va_list ap;
+  va_start(ap, fmt);
+  verror(err, fmt, ap);
+  va_end(ap);
+  applet.exitval = failure_code();
+  xexit();
+}
+
+// A usage error: the message, then where to look, like Docker's CLI.
+void help_exit(const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  verror(0, fmt, ap);
+  va_end(ap);
+  if (applet.which)
+    fprintf(stderr, "See '%s %s --help'.\n", applet.docker ? "docker" : "ocibox",
+            applet.which->name);
+  applet.exitval = applet.docker ? 125 : failure_code();
+  xexit();
+}
+
+int fail(int err, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(applet.why, sizeof(applet.why), fmt, ap);
+  va_end(ap);
+  return err > 0 ? -err : (err ? err : -1);
+}
+
+void *xmalloc(size_t n)
+{
+  void *p = malloc(n ? n : 1);
+  if (!p) error_exit("out of memory (%zu bytes)", n);
+  return p;
+}
+
+void *xzalloc(size_t n)
+{
+  void *p = xmalloc(n);
+  memset(p, 0, n);
+  return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+  p = realloc(p, n ? n : 1);
+  if (!p) error_exit("out of memory (%zu bytes)", n);
+  return p;
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+  size_t len = strnlen(s, n);
+  char *p = xmalloc(len + 1);
+  memcpy(p, s, len);
+  p[len] = 0;
+  return p;
+}
+
+char *xstrdup(const char *s)
+{
+  return xstrndup(s, SIZE_MAX);
+}
+
+char *xmprintf(const char *fmt, ...)
+{
+  struct buf b = {0};
+  va_list ap;
+  va_start(ap, fmt);
+  buf_vprintf(&b, fmt, ap);
+  va_end(ap);
+  return buf_steal(&b);
+}
+
+int xopenat(int dirfd, const char *path, int flags, ...)
+{
+  mode_t mode = 0;
+  if (flags & O_CREAT) {
+    va_list ap;
+    va_start(ap, flags);
+    mode = va_arg(ap, int);
+    va_end(ap);
+  }
+  int fd = openat(dirfd, path, flags | O_CLOEXEC, mode);
+  if (fd < 0) perror_exit("%s", path);
+  return fd;
+}
+
+int xopen(const char *path, int flags, ...)
+{
+  mode_t mode = 0;
+  if (flags & O_CREAT) {
+    va_list ap;
+    va_start(ap, flags);
+    mode = va_arg(ap, int);
+    va_end(ap);
+  }
+  return xopenat(AT_FDCWD, path, flags, mode);
+}
+
+void xclose(int fd)
+{
+  if (close(fd) && errno != EINTR) perror_exit("close");
+}
+
+ssize_t readall(int fd, void *buf, size_t len)
+{
+  size_t got = 0;
+  while (got < len) {
+    ssize_t n = read(fd, (char *)buf + got, len - got);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    if (!n) break;
+    got += n;
+  }
+  return got;
+}
+
+ssize_t writeall(int fd, const void *buf, size_t len)
+{
+  size_t done = 0;
+  while (done < len) {
+    ssize_t n = write(fd, (const char *)buf + done, len - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    done += n;
+  }
+  return done;
+}
+
+void xwriteall(int fd, const void *buf, size_t len)
+{
+  if (writeall(fd, buf, len) < 0) perror_exit("write");
+}
+
+int readfile_at(int dirfd, const char *path, size_t max, char **out, size_t *len)
+{
+  int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return fail(errno, "%s: %s", path, strerror(errno));
+  struct buf b = {0};
+  char chunk[4096];
+  for (;;) {
+    ssize_t n = read(fd, chunk, sizeof(chunk));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      close(fd);
+      buf_free(&b);
+      return fail(err, "%s: %s", path, strerror(err));
+    }
+    if (!n) break;
+    if (b.len + n > max) {
+      close(fd);
+      buf_free(&b);
+      return fail(EFBIG, "%s: larger than %zu bytes", path, max);
+    }
+    buf_add(&b, chunk, n);
+  }
+  close(fd);
+  if (len) *len = b.len;
+  *out = buf_steal(&b);
+  return 0;
+}
+
+char *xreadfile(const char *path, size_t max, size_t *len)
+{
+  char *s;
+  if (readfile_at(AT_FDCWD, path, max, &s, len) < 0) error_exit("%s", applet.why);
+  return s;
+}
+
+int fsync_dir_at(int dirfd, const char *path)
+{
+  int fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return fail(errno, "%s: %s", path, strerror(errno));
+  int rc = fsync(fd) ? fail(errno, "fsync %s: %s", path, strerror(errno)) : 0;
+  close(fd);
+  return rc;
+}
+
+// The new content is complete on disk before its name appears, and the
+// name is durable before we return: a crash leaves the old or the new file.
+int atomic_write_at(int dirfd, const char *name, const void *buf, size_t len, mode_t mode)
+{
+  char tmp[PATH_MAX];
+  const char *slash = strrchr(name, '/');
+  int dirlen = slash ? (int)(slash - name) : 0;
+  snprintf(tmp, sizeof(tmp), "%.*s%s.tmp-%d-%s", dirlen, name, slash ? "/" : "",
+           (int)getpid(), slash ? slash + 1 : name);
+  int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) return fail(errno, "%s: %s", tmp, strerror(errno));
+  int err = 0;
+  if (writeall(fd, buf, len) < 0 || fchmod(fd, mode) || fsync(fd)) err = errno;
+  if (close(fd) && !err) err = errno;
+  if (!err && renameat(dirfd, tmp, dirfd, name)) err = errno;
+  if (err) {
+    unlinkat(dirfd, tmp, 0);
+    return fail(err, "%s: %s", name, strerror(err));
+  }
+  char dir[PATH_MAX];
+  snprintf(dir, sizeof(dir), "%.*s", slash ? dirlen ? dirlen : 1 : 1, slash ? name : ".");
+  return fsync_dir_at(dirfd, dir);
+}
+
+void xatomic_write_at(int dirfd, const char *name, const void *buf, size_t len, mode_t mode)
+{
+  if (atomic_write_at(dirfd, name, buf, len, mode) < 0) error_exit("%s", applet.why);
+}
+
+int mkdir_p(const char *path, mode_t mode)
+{
+  char tmp[PATH_MAX];
+  if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
+    return fail(ENAMETOOLONG, "%s: path too long", path);
+  for (char *p = tmp + 1;; p++) {
+    if (*p == '/' || !*p) {
+      char c = *p;
+      *p = 0;
+      if (mkdir(tmp, mode) && errno != EEXIST)
+        return fail(errno, "mkdir %s: %s", tmp, strerror(errno));
+      if (!(*p = c)) break;
+    }
+  }
+  return 0;
+}
+
+void strlist_add(struct strlist **head, char *s)
+{
+  while (*head) head = &(*head)->next;
+  *head = xzalloc(sizeof(**head));
+  (*head)->s = s;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+  (void)st, (void)ftw;
+  return (type == FTW_DP ? rmdir(path) : unlink(path)) && errno != ENOENT ? -1 : 0;
+}
+
+// Remove a tree without following symlinks; a missing path is fine.
+int rm_rf(const char *path)
+{
+  if (nftw(path, rm_entry, 32, FTW_DEPTH | FTW_PHYS) && errno != ENOENT)
+    return fail(errno, "remove %s: %s", path, strerror(errno));
+  return 0;
+}
