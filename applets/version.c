@@ -1,0 +1,66 @@
+// version.c: ocibox's version and what this build holds, shaped like
+// `docker version`'s client part (there is no server: ocibox has no daemon).
+//
+//applet:version ">0"
+//config:config VERSION
+//config:	bool "version: show the version and the build's features"
+//config:	default y
+//config:	help
+//config:	  usage: version
+//config:
+//config:	  Show ocibox's version, the libraries it was built with, the
+//config:	  enabled features and applets.
+
+#define FOR_version
+#include "ocibox.h"
+#include "generated/flags.h"
+#include <sys/utsname.h>
+#if CFG_ARCHIVE
+#include <zlib.h>
+#include <archive.h>
+#endif
+#if CFG_TLS
+#include <bearssl.h>
+#endif
+
+#ifndef OCIBOX_COMMIT
+#define OCIBOX_COMMIT "unknown"
+#endif
+
+static const char *goarch(void)
+{
+  static struct utsname u;
+  uname(&u);
+  if (!strcmp(u.machine, "x86_64")) return "amd64";
+  if (!strcmp(u.machine, "aarch64")) return "arm64";
+  if (!strncmp(u.machine, "arm", 3)) return "arm";
+  if (!strcmp(u.machine, "i686") || !strcmp(u.machine, "i386")) return "386";
+  return u.machine;
+}
+
+void version_main(void)
+{
+  struct buf features = {0}, libs = {0};
+  const struct { int on; const char *name; } feats[] = {
+    {CFG_DOCKER_FRONT, "docker-front"},
+    {CFG_TLS, "tls"}, {CFG_ARCHIVE, "archive"}, {CFG_TEST_APPLETS, "test-applets"},
+  };
+  for (size_t i = 0; i < ARRAY_LEN(feats); i++)
+    if (feats[i].on) buf_printf(&features, "%s%s", features.len ? " " : "", feats[i].name);
+  buf_adds(&libs, "musl");
+  IF_ARCHIVE(buf_printf(&libs, ", zlib %s, libarchive %s", ZLIB_VERSION, ARCHIVE_VERSION_ONLY_STRING);)
+  IF_TLS(buf_adds(&libs, ", BearSSL 0.6");)
+
+  printf("Client: ocibox\n"
+         " Version:           %s\n"
+         " Git commit:        %s\n"
+         " OS/Arch:           linux/%s\n"
+         " Libraries:         %s\n"
+         " Features:          %s\n"
+         " Applets:          ",
+         OCIBOX_VERSION, OCIBOX_COMMIT, goarch(), buf_str(&libs), buf_str(&features));
+  const struct applet *a;
+  for (size_t i = 0; (a = applet_at(i)); i++)
+    if (!(a->bits & APPLET_HIDDEN)) printf(" %s", a->name);
+  putchar('\n');
+}

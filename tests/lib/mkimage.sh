@@ -1,0 +1,48 @@
+#!/bin/sh
+# mkimage.sh: build an OCI image layout offline from directories, one layer
+# per directory, for test fixtures and the demo (no registry, no network).
+#   mkimage.sh OUT REF DIR... [-- CMD...]
+# OUT becomes an OCI image layout holding one image named REF (its
+# org.opencontainers.image.ref.name); push it with
+# `skopeo copy oci:OUT:REF docker://HOST/NAME:TAG`. Tars are reproducible:
+# sorted names, mtime 0, uid/gid 0, gzip -n.
+set -eu
+out=$1 ref=$2
+shift 2
+mkdir -p "$out/blobs/sha256"
+layers="" diffs="" cmd='["sh"]'
+blob() { # FILE → moves it to blobs/sha256/<hex>, prints hex
+  h=$(sha256sum "$1" | cut -d' ' -f1)
+  mv "$1" "$out/blobs/sha256/$h"
+  echo "$h"
+}
+while [ $# -gt 0 ]; do
+  if [ "$1" = -- ]; then
+    shift
+    cmd="[$(for a in "$@"; do printf '"%s",' "$a"; done | sed 's/,$//')]"
+    break
+  fi
+  tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner --format=pax \
+    --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime \
+    -C "$1" -cf "$out/layer.tar" .
+  diff=$(sha256sum "$out/layer.tar" | cut -d' ' -f1)
+  gzip -n -9 "$out/layer.tar"
+  size=$(stat -c %s "$out/layer.tar.gz")
+  h=$(blob "$out/layer.tar.gz")
+  layers="$layers${layers:+,}{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"sha256:$h\",\"size\":$size}"
+  diffs="$diffs${diffs:+,}\"sha256:$diff\""
+  shift
+done
+arch=$(uname -m | sed 's/x86_64/amd64/;s/aarch64/arm64/')
+printf '{"created":"2024-01-01T00:00:00Z","architecture":"%s","os":"linux","config":{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":%s},"rootfs":{"type":"layers","diff_ids":[%s]},"history":[{"created":"2024-01-01T00:00:00Z","created_by":"mkimage.sh"}]}' \
+  "$arch" "$cmd" "$diffs" > "$out/config.json"
+csize=$(stat -c %s "$out/config.json")
+c=$(blob "$out/config.json")
+printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[%s]}' \
+  "$c" "$csize" "$layers" > "$out/manifest.json"
+msize=$(stat -c %s "$out/manifest.json")
+m=$(blob "$out/manifest.json")
+printf '{"imageLayoutVersion":"1.0.0"}' > "$out/oci-layout"
+printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"%s"}}]}' \
+  "$m" "$msize" "$ref" > "$out/index.json"
+echo "sha256:$c"

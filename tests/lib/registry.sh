@@ -1,0 +1,71 @@
+# registry.sh: real registries for the tests: Debian's docker-registry on
+# 127.0.0.1 with TLS from a CA made here. Sourced by tests/*.test.
+#
+#   pki_make DIR                 CA (DIR/ca.crt) and a 127.0.0.1/localhost
+#                                server certificate (DIR/server.{crt,key})
+#   registry_start DIR PORT [basic USER PASS]
+#                                start a registry storing under DIR; sets
+#                                REGISTRY=127.0.0.1:PORT; stopped at exit
+#   registry_stop DIR            stop the registry started for DIR
+
+pki_make() {
+  local d=$1
+  mkdir -p "$d"
+  [ -f "$d/server.crt" ] && return 0
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=ocibox test CA" \
+    -keyout "$d/ca.key" -out "$d/ca.crt" 2>/dev/null || return 1
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n' > "$d/ext"
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
+    -keyout "$d/server.key" -out "$d/server.csr" 2>/dev/null &&
+    openssl x509 -req -in "$d/server.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" \
+      -CAcreateserial -days 2 -extfile "$d/ext" -out "$d/server.crt" 2>/dev/null
+}
+
+registry_start() {
+  local d=$1 port=$2 auth=""
+  mkdir -p "$d/data"
+  pki_make "$d/pki" || return 1
+  if [ "${3:-}" = basic ]; then
+    htpasswd -Bbn "$4" "$5" > "$d/htpasswd" || return 1
+    auth="auth:
+  htpasswd:
+    realm: ocibox-test
+    path: $d/htpasswd"
+  fi
+  cat > "$d/config.yml" <<CFG
+version: 0.1
+log:
+  level: error
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: $d/data
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:$port
+  tls:
+    certificate: $d/pki/server.crt
+    key: $d/pki/server.key
+$auth
+CFG
+  docker-registry serve "$d/config.yml" > "$d/log" 2>&1 &
+  echo $! > "$d/pid"
+  REGISTRY=127.0.0.1:$port
+  local i=0
+  # Ready when it answers the v2 ping (401 counts: it is up).
+  while [ $i -lt 100 ]; do
+    curl -s -o /dev/null --cacert "$d/pki/ca.crt" "https://$REGISTRY/v2/" && return 0
+    sleep 0.1
+    i=$((i + 1))
+  done
+  echo "registry on $REGISTRY did not start:" >&2
+  cat "$d/log" >&2
+  return 1
+}
+
+registry_stop() {
+  [ -f "$1/pid" ] && kill "$(cat "$1/pid")" 2>/dev/null
+  rm -f "$1/pid"
+}
