@@ -1,0 +1,281 @@
+// tls.c: TLS client connections for lib/http.c over BearSSL: trust anchors
+// from PEM bundles (the system's, $SSL_CERT_FILE, Docker's per-registry
+// certs.d/HOST:PORT/ca.crt), certificate and host name checks, and the
+// unverified mode insecure-registries asks for.
+#include "ocibox.h"
+#include <bearssl.h>
+#include <poll.h>
+
+#define SYSTEM_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
+
+struct tls {
+  br_ssl_client_context sc;
+  br_x509_minimal_context xc;
+  const br_x509_class *insecure_vtable;  // wraps xc when not verifying
+  br_sslio_context io;
+  br_x509_trust_anchor *tas;
+  size_t ntas;
+  int fd, timeout_ms;
+  unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
+};
+
+// ---- trust anchors from PEM -------------------------------------------
+
+static void append_buf(void *ctx, const void *p, size_t n) { buf_add(ctx, p, n); }
+
+static void *copy(const void *p, size_t n)
+{
+  void *d = xmalloc(n ? n : 1);
+  memcpy(d, p, n);
+  return d;
+}
+
+// One DER certificate into a trust anchor (its name and public key).
+static int add_anchor(struct tls *t, const void *der, size_t len)
+{
+  br_x509_decoder_context dc;
+  struct buf dn = {0};
+  br_x509_pkey *pk;
+  br_x509_trust_anchor *ta;
+
+  br_x509_decoder_init(&dc, append_buf, &dn);
+  br_x509_decoder_push(&dc, der, len);
+  if (!(pk = br_x509_decoder_get_pkey(&dc))) {
+    buf_free(&dn);
+    return -1;
+  }
+  t->tas = xrealloc(t->tas, (t->ntas + 1) * sizeof(*t->tas));
+  ta = t->tas + t->ntas++;
+  memset(ta, 0, sizeof(*ta));
+  ta->dn.data = copy(dn.s, dn.len);
+  ta->dn.len = dn.len;
+  ta->flags = br_x509_decoder_isCA(&dc) ? BR_X509_TA_CA : 0;
+  ta->pkey.key_type = pk->key_type;
+  if (pk->key_type == BR_KEYTYPE_RSA) {
+    ta->pkey.key.rsa.n = copy(pk->key.rsa.n, pk->key.rsa.nlen);
+    ta->pkey.key.rsa.nlen = pk->key.rsa.nlen;
+    ta->pkey.key.rsa.e = copy(pk->key.rsa.e, pk->key.rsa.elen);
+    ta->pkey.key.rsa.elen = pk->key.rsa.elen;
+  } else {
+    ta->pkey.key.ec.curve = pk->key.ec.curve;
+    ta->pkey.key.ec.q = copy(pk->key.ec.q, pk->key.ec.qlen);
+    ta->pkey.key.ec.qlen = pk->key.ec.qlen;
+  }
+  buf_free(&dn);
+  return 0;
+}
+
+// Every CERTIFICATE in a PEM file; a missing file is not an error.
+static int load_pem(struct tls *t, const char *path)
+{
+  br_pem_decoder_context pc;
+  struct buf der = {0};
+  char *text;
+  size_t len, off = 0;
+  int in_cert = 0, rc = 0;
+
+  if (readfile_at(AT_FDCWD, path, 8 << 20, &text, &len) < 0) return 0;
+  br_pem_decoder_init(&pc);
+  while (off < len && !rc) {
+    off += br_pem_decoder_push(&pc, text + off, len - off);
+    switch (br_pem_decoder_event(&pc)) {
+    case BR_PEM_BEGIN_OBJ:
+      in_cert = !strcmp(br_pem_decoder_name(&pc), "CERTIFICATE") ||
+                !strcmp(br_pem_decoder_name(&pc), "X509 CERTIFICATE");
+      der.len = 0;
+      br_pem_decoder_setdest(&pc, append_buf, &der);
+      break;
+    case BR_PEM_END_OBJ:
+      if (in_cert && add_anchor(t, der.s, der.len) < 0)
+        rc = fail(EINVAL, "%s: a certificate could not be decoded", path);
+      in_cert = 0;
+      break;
+    case BR_PEM_ERROR:
+      rc = fail(EINVAL, "%s: not a PEM file", path);
+      break;
+    }
+  }
+  buf_free(&der);
+  free(text);
+  return rc;
+}
+
+// ---- the unverified mode ----------------------------------------------
+// Delegates to the minimal validator but accepts a chain it cannot
+// anchor; the key is still taken from the server's certificate.
+
+#define INNER(ctx) (&((struct tls *)((char *)(ctx) - offsetof(struct tls, insecure_vtable)))->xc.vtable)
+
+static void ix_start_chain(const br_x509_class **ctx, const char *name)
+{
+  (*INNER(ctx))->start_chain(INNER(ctx), name);
+}
+static void ix_start_cert(const br_x509_class **ctx, uint32_t len)
+{
+  (*INNER(ctx))->start_cert(INNER(ctx), len);
+}
+static void ix_append(const br_x509_class **ctx, const unsigned char *p, size_t n)
+{
+  (*INNER(ctx))->append(INNER(ctx), p, n);
+}
+static void ix_end_cert(const br_x509_class **ctx)
+{
+  (*INNER(ctx))->end_cert(INNER(ctx));
+}
+static unsigned ix_end_chain(const br_x509_class **ctx)
+{
+  unsigned err = (*INNER(ctx))->end_chain(INNER(ctx));
+  return err == BR_ERR_X509_NOT_TRUSTED ? 0 : err;
+}
+static const br_x509_pkey *ix_get_pkey(const br_x509_class *const *ctx, unsigned *usages)
+{
+  return (*INNER(ctx))->get_pkey(INNER(ctx), usages);
+}
+static const br_x509_class insecure_class = {
+  sizeof(struct tls), ix_start_chain, ix_start_cert, ix_append, ix_end_cert,
+  ix_end_chain, ix_get_pkey,
+};
+
+// ---- I/O ----------------------------------------------------------------
+
+static int wait_fd(int fd, short ev, int timeout_ms)
+{
+  struct pollfd p = {fd, ev, 0};
+  int n;
+
+  while ((n = poll(&p, 1, timeout_ms)) < 0 && errno == EINTR);
+  if (!n) errno = ETIMEDOUT;
+  return n > 0 ? 0 : -1;
+}
+
+static int sock_read(void *ctx, unsigned char *buf, size_t len)
+{
+  struct tls *t = ctx;
+  ssize_t n;
+
+  for (;;) {
+    if (wait_fd(t->fd, POLLIN, t->timeout_ms)) return -1;
+    n = read(t->fd, buf, len);
+    if (n > 0) return n;
+    if (!n) errno = ECONNRESET;
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    return -1;
+  }
+}
+
+static int sock_write(void *ctx, const unsigned char *buf, size_t len)
+{
+  struct tls *t = ctx;
+  ssize_t n;
+
+  for (;;) {
+    if (wait_fd(t->fd, POLLOUT, t->timeout_ms)) return -1;
+    n = write(t->fd, buf, len);
+    if (n > 0) return n;
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    return -1;
+  }
+}
+
+static int tls_fail(struct tls *t, const char *host)
+{
+  int err = br_ssl_engine_last_error(&t->sc.eng);
+
+  switch (err) {
+  case BR_ERR_OK:
+    return fail(errno ? errno : EIO, "%s: connection closed: %s", host, strerror(errno ? errno : EIO));
+  case BR_ERR_X509_NOT_TRUSTED:
+    return fail(EACCES, "%s: tls: failed to verify certificate: x509: certificate signed by unknown authority", host);
+  case BR_ERR_X509_BAD_SERVER_NAME:
+    return fail(EACCES, "%s: tls: failed to verify certificate: x509: certificate is not valid for %s", host, host);
+  case BR_ERR_X509_EXPIRED:
+    return fail(EACCES, "%s: tls: failed to verify certificate: x509: certificate has expired or is not yet valid", host);
+  case BR_ERR_IO:
+    return fail(errno ? errno : EIO, "%s: %s", host, strerror(errno ? errno : EIO));
+  default:
+    if (err >= BR_ERR_RECV_FATAL_ALERT)
+      return fail(EPROTO, "%s: tls: the server sent alert %d", host, err - BR_ERR_RECV_FATAL_ALERT);
+    return fail(EPROTO, "%s: tls: handshake failed (BearSSL error %d)", host, err);
+  }
+}
+
+void tls_close(struct tls *t)
+{
+  if (!t) return;
+  for (size_t i = 0; i < t->ntas; i++) {
+    br_x509_trust_anchor *ta = t->tas + i;
+    free(ta->dn.data);
+    if (ta->pkey.key_type == BR_KEYTYPE_RSA) {
+      free(ta->pkey.key.rsa.n);
+      free(ta->pkey.key.rsa.e);
+    } else free(ta->pkey.key.ec.q);
+  }
+  free(t->tas);
+  free(t);
+}
+
+int tls_open(struct tls **out, int fd, const char *host, const char *port,
+             const struct http_client *c, int timeout_ms)
+{
+  struct tls *t = xzalloc(sizeof(*t));
+  int insecure = c->insecure && c->insecure(host, port);
+  const char *bundle = c->ca_file ? c->ca_file : getenv("SSL_CERT_FILE");
+
+  t->fd = fd;
+  t->timeout_ms = timeout_ms;
+  if (load_pem(t, bundle && *bundle ? bundle : SYSTEM_BUNDLE) < 0) goto bad;
+  for (int i = 0; i < 3 && c->certs_dirs[i]; i++) {
+    char *p = xmprintf(strchr(host, ':') ? "%s/[%s]:%s/ca.crt" : "%s/%s:%s/ca.crt",
+                       c->certs_dirs[i], host, port);
+    int rc = load_pem(t, p);
+    free(p);
+    // Docker also accepts certs.d/HOST/ca.crt for the default port.
+    if (!rc && !strcmp(port, "443")) {
+      p = xmprintf("%s/%s/ca.crt", c->certs_dirs[i], host);
+      rc = load_pem(t, p);
+      free(p);
+    }
+    if (rc < 0) goto bad;
+  }
+  br_ssl_client_init_full(&t->sc, &t->xc, t->tas, t->ntas);
+  if (insecure) {
+    t->insecure_vtable = &insecure_class;
+    br_ssl_engine_set_x509(&t->sc.eng, &t->insecure_vtable);
+  }
+  br_ssl_engine_set_buffer(&t->sc.eng, t->iobuf, sizeof(t->iobuf), 1);
+  // An IP address is not a server name: no SNI and no name check for it,
+  // which BearSSL could not do anyway (it matches DNS names only).
+  int ip = strchr(host, ':') || strspn(host, "0123456789.") == strlen(host);
+  br_ssl_client_reset(&t->sc, ip || insecure ? NULL : host, 0);
+  br_sslio_init(&t->io, &t->sc.eng, sock_read, t, sock_write, t);
+  errno = 0;
+  if (br_sslio_flush(&t->io) < 0) {
+    tls_fail(t, host);
+    goto bad;
+  }
+  *out = t;
+  return 0;
+bad:
+  tls_close(t);
+  return -1;
+}
+
+ssize_t tls_read(struct tls *t, void *buf, size_t n)
+{
+  int r = br_sslio_read(&t->io, buf, n);
+
+  if (r >= 0) return r;
+  // A close_notify (or a peer that just closes after the body) is the end.
+  if (br_ssl_engine_current_state(&t->sc.eng) == BR_SSL_CLOSED &&
+      br_ssl_engine_last_error(&t->sc.eng) == BR_ERR_OK)
+    return 0;
+  return tls_fail(t, "tls");
+}
+
+int tls_write(struct tls *t, const void *buf, size_t n)
+{
+  errno = 0;
+  if (br_sslio_write_all(&t->io, buf, n) < 0 || br_sslio_flush(&t->io) < 0)
+    return tls_fail(t, "tls");
+  return 0;
+}
