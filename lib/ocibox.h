@@ -281,6 +281,15 @@ void http_done(struct http_client *c, struct http_resp *r);
 const char *http_header(const struct http_resp *r, const char *name);
 void http_client_close(struct http_client *c);
 
+// TLS connections for http.c (lib/tls.c, BearSSL): handshake on a
+// connected socket with the client's trust settings; read 0 at the end.
+struct tls;
+int tls_open(struct tls **t, int fd, const char *host, const char *port,
+             const struct http_client *c, int timeout_ms);
+ssize_t tls_read(struct tls *t, void *buf, size_t n);
+int tls_write(struct tls *t, const void *buf, size_t n);
+void tls_close(struct tls *t);  // NULL is fine
+
 // ---- base64 (lib/base64.c), for Basic auth and ~/.docker/config.json ----
 
 void base64_encode(const void *p, size_t n, struct buf *out);
@@ -297,6 +306,7 @@ struct registry {
   char *auth;           // the Authorization value in use, or NULL
   char *basic;          // base64(user:pass) for this registry, or NULL
   int bearer;           // the registry wants Bearer tokens
+  char *certs_d;        // certs.d beside the config file in use
 };
 // Prepare to talk to ref's registry for actions "pull" or "pull,push":
 // endpoint, TLS trust (certs.d, insecure-registries), credentials.
@@ -380,6 +390,16 @@ void image_free(struct image *im);
 void chain_id(const char *parent, const char *diff_id, char out[72]);
 int layer_exists(struct store *s, const char *chain);
 int64_t layer_size(struct store *s, const char *chain);  // -1 if unknown
+
+// ---- pulling images (lib/pull.c) ---------------------------------------
+
+struct pull_opts {
+  const char *platform;  // "os/arch[/variant]", NULL: this machine's
+  int quiet;             // no progress, no status lines
+};
+// Pull NAME into the store with Docker's progress lines; the stored
+// manifest's digest goes to out_digest. 0, or -1 with applet.why.
+int image_pull(const char *name, const struct pull_opts *o, char out_digest[72]);
 
 // ---- layer tars (lib/layer.c, lib/gunzip.c) ----------------------------
 

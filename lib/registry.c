@@ -1,0 +1,350 @@
+// registry.c: the client side of the OCI distribution API (distribution-
+// spec spec.md) as Docker speaks it: endpoints and mirrors, TLS trust,
+// Bearer token and Basic auth with ~/.docker/config.json credentials,
+// manifests with digest checks, blobs with Range and redirects.
+#include "ocibox.h"
+#include <arpa/inet.h>
+#include <ctype.h>
+
+#define MAX_REDIRECTS 5
+
+static const char manifest_accept[] =
+  "Accept: application/vnd.docker.distribution.manifest.v2+json, "
+  "application/vnd.docker.distribution.manifest.list.v2+json, "
+  "application/vnd.oci.image.manifest.v1+json, "
+  "application/vnd.oci.image.index.v1+json";
+
+// 127.0.0.0/8 and ::1 are always insecure, as in Docker; then the listed
+// host[:port] names and CIDRs of insecure-registries.
+static int in_cidr(const char *host, const char *cidr)
+{
+  char net[64];
+  const char *slash = strchr(cidr, '/');
+  if (!slash || slash - cidr >= (int)sizeof(net)) return 0;
+  snprintf(net, sizeof(net), "%.*s", (int)(slash - cidr), cidr);
+  int bits = atoi(slash + 1);
+  unsigned char a[16], b[16];
+  int fam = strchr(net, ':') ? AF_INET6 : AF_INET, len = fam == AF_INET6 ? 16 : 4;
+  if (inet_pton(fam, host, a) != 1 || inet_pton(fam, net, b) != 1 || bits > len * 8) return 0;
+  for (int i = 0; i < bits; i++)
+    if ((a[i / 8] ^ b[i / 8]) & (0x80 >> (i % 8))) return 0;
+  return 1;
+}
+
+static int is_insecure(const char *host, const char *port)
+{
+  if (in_cidr(host, "127.0.0.0/8") || in_cidr(host, "::1/128")) return 1;
+  char hostport[300];
+  snprintf(hostport, sizeof(hostport), strchr(host, ':') ? "[%s]:%s" : "%s:%s", host, port);
+  for (struct strlist *l = config_load()->insecure_registries; l; l = l->next) {
+    const char *e = l->s;
+    if (!strncmp(e, "http://", 7)) e += 7;
+    else if (!strncmp(e, "https://", 8)) e += 8;
+    if (!strcmp(e, host) || !strcmp(e, hostport) || in_cidr(host, e)) return 1;
+  }
+  return 0;
+}
+
+// Was this host listed by the user (not merely loopback)? Only listed
+// hosts may fall back to plain HTTP after a TLS failure of any kind.
+static int listed_insecure(const char *endpoint)
+{
+  for (struct strlist *l = config_load()->insecure_registries; l; l = l->next) {
+    const char *e = l->s;
+    if (!strncmp(e, "http://", 7)) e += 7;
+    if (!strcmp(e, endpoint)) return 1;
+  }
+  return 0;
+}
+
+// ~/.docker/config.json (or $DOCKER_CONFIG/config.json): auths[key].auth.
+static char *stored_credentials(const char *key)
+{
+  const char *dir = getenv("DOCKER_CONFIG"), *home = getenv("HOME");
+  char *path = dir ? xmprintf("%s/config.json", dir) : xmprintf("%s/.docker/config.json", home ? home : "/root");
+  char *text, *auth = 0;
+  size_t len;
+  if (readfile_at(AT_FDCWD, path, 1 << 20, &text, &len) == 0) {
+    struct json_err err;
+    struct json *j = json_parse(text, len, &err);
+    const char *a = json_get_str(json_get(json_get(j, "auths"), key), "auth");
+    if (a && *a) auth = xstrdup(a);
+    json_free(j);
+    free(text);
+  }
+  free(path);
+  return auth;
+}
+
+int reg_open(struct registry *r, const struct ref *ref, const char *actions)
+{
+  memset(r, 0, sizeof(*r));
+  r->ref = *ref;
+  int hub = !strcmp(ref->domain, "docker.io");
+  snprintf(r->endpoint, sizeof(r->endpoint), "%s", hub ? "registry-1.docker.io" : ref->domain);
+  strcpy(r->scheme, "https");
+  r->scope = xmprintf("repository:%s:%s", ref->path, actions);
+  r->basic = stored_credentials(hub ? "https://index.docker.io/v1/" : ref->domain);
+  // Docker's certs.d, and the one beside our daemon.json (/etc/ocibox).
+  config_load();
+  const char *slash = strrchr(applet.config_path, '/');
+  r->certs_d = xmprintf("%.*s/certs.d", slash ? (int)(slash - applet.config_path) : 1,
+                        slash ? applet.config_path : ".");
+  r->http.certs_dirs[0] = "/etc/docker/certs.d";
+  r->http.certs_dirs[1] = r->certs_d;
+  r->http.insecure = is_insecure;
+  return 0;
+}
+
+void reg_close(struct registry *r)
+{
+  http_client_close(&r->http);
+  free(r->scope);
+  free(r->auth);
+  free(r->basic);
+  free(r->certs_d);
+  memset(r, 0, sizeof(*r));
+}
+
+// One parameter of a WWW-Authenticate challenge: key=value or key="v\"".
+static char *challenge_param(const char *h, const char *key)
+{
+  size_t klen = strlen(key);
+  for (const char *p = h; *p;) {
+    while (*p == ' ' || *p == ',') p++;
+    const char *eq = strchr(p, '=');
+    if (!eq) break;
+    int match = (size_t)(eq - p) == klen && !strncasecmp(p, key, klen);
+    struct buf v = {0};
+    p = eq + 1;
+    if (*p == '"') {
+      for (p++; *p && *p != '"'; p++) {
+        if (*p == '\\' && p[1]) p++;
+        buf_addc(&v, *p);
+      }
+      if (*p) p++;
+    } else
+      while (*p && *p != ',') buf_addc(&v, *p++);
+    if (match) return buf_steal(&v);
+    buf_free(&v);
+  }
+  return 0;
+}
+
+static void url_escape(const char *s, struct buf *out)
+{
+  for (; *s; s++) {
+    if (isalnum((unsigned char)*s) || strchr("-_.~", *s)) buf_addc(out, *s);
+    else buf_printf(out, "%%%02X", (unsigned char)*s);
+  }
+}
+
+// The Bearer token flow: GET realm?service=…&scope=… (with Basic
+// credentials when we have them), then use token / access_token.
+static int fetch_token(struct registry *r, const char *challenge)
+{
+  char *realm = challenge_param(challenge, "realm"), *service = challenge_param(challenge, "service");
+  char *scope = challenge_param(challenge, "scope");
+  struct buf u = {0};
+  struct url url;
+  int rc = -1;
+  if (!realm) {
+    rc = fail(EPROTO, "%s: Bearer challenge without a realm", r->endpoint);
+    goto out;
+  }
+  buf_adds(&u, realm);
+  buf_addc(&u, strchr(realm, '?') ? '&' : '?');
+  if (service) {
+    buf_adds(&u, "service=");
+    url_escape(service, &u);
+    buf_addc(&u, '&');
+  }
+  buf_adds(&u, "scope=");
+  url_escape(scope && !strstr(r->scope, ":push") ? scope : r->scope, &u);
+  if ((rc = url_parse(u.s, &url)) < 0) goto out;
+  struct strlist *hdr = 0;
+  struct buf ah = {0};
+  if (r->basic) {
+    buf_printf(&ah, "Authorization: Basic %s", r->basic);
+    strlist_add(&hdr, ah.s);
+  }
+  struct http_resp resp;
+  if ((rc = http_request(&r->http, "GET", &url, hdr, 0, -1, 0, &resp)) < 0) goto out2;
+  struct buf body = {0};
+  char chunk[4096];
+  ssize_t n;
+  while ((n = http_read(&resp, chunk, sizeof(chunk))) > 0 && body.len < (1 << 20)) buf_add(&body, chunk, n);
+  http_done(&r->http, &resp);
+  if (n < 0) rc = -1;
+  else if (resp.status == 401 || resp.status == 403)
+    rc = fail(EACCES, "%s: unauthorized: %s", r->endpoint,
+              r->basic ? "incorrect username or password" : "authentication required");
+  else if (resp.status != 200)
+    rc = fail(EPROTO, "%s: token server %s answered %d", r->endpoint, realm, resp.status);
+  else {
+    struct json_err err;
+    struct json *j = json_parse(body.s ? body.s : "", body.len, &err);
+    const char *tok = json_get_str(j, "access_token");
+    if (!tok || !*tok) tok = json_get_str(j, "token");
+    if (!tok || !*tok) rc = fail(EPROTO, "%s: token server gave no token", r->endpoint);
+    else {
+      free(r->auth);
+      r->auth = xmprintf("Bearer %s", tok);
+      r->bearer = 1;
+      rc = 0;
+    }
+    json_free(j);
+  }
+  buf_free(&body);
+out2:
+  buf_free(&ah);
+  free(hdr);
+out:
+  buf_free(&u);
+  free(realm);
+  free(service);
+  free(scope);
+  return rc;
+}
+
+// Answer a 401: a Bearer challenge gets a token, a Basic one our
+// credentials. Fails when there is nothing (new) to offer.
+static int answer_challenge(struct registry *r, const char *h)
+{
+  if (h && !strncasecmp(h, "Bearer", 6)) return fetch_token(r, h + 6);
+  if (h && !strncasecmp(h, "Basic", 5) && r->basic && !r->auth) {
+    r->auth = xmprintf("Basic %s", r->basic);
+    return 0;
+  }
+  return fail(EACCES, "unauthorized: authentication required");
+}
+
+// Send once, with our Authorization (unless told not to) before the
+// caller's headers.
+static int send_once(struct registry *r, const char *method, const struct url *url,
+                     const struct strlist *headers, int send_auth, struct http_resp *resp)
+{
+  struct strlist auth = {(struct strlist *)headers, 0};
+  if (r->auth && send_auth) auth.s = xmprintf("Authorization: %s", r->auth);
+  int rc = http_request(&r->http, method, url, auth.s ? &auth : headers, 0, -1, 0, resp);
+  free(auth.s);
+  return rc;
+}
+
+int reg_request(struct registry *r, const char *method, const char *tail,
+                const struct strlist *headers, struct http_resp *resp)
+{
+  struct url url, next;
+  char *s = xmprintf("%s://%s/v2/%s/%s", r->scheme, r->endpoint, r->ref.path, tail);
+  int rc = url_parse(s, &url), tried_auth = 0, send_auth = 1;
+  free(s);
+  if (rc < 0) return rc;
+  for (int hops = 0; hops <= MAX_REDIRECTS; hops++) {
+    rc = send_once(r, method, &url, headers, send_auth, resp);
+    // A listed insecure registry that does not speak TLS: plain HTTP.
+    if (rc < 0 && !hops && !strcmp(url.scheme, "https") && listed_insecure(r->endpoint)) {
+      strcpy(r->scheme, "http");
+      strcpy(url.scheme, "http");
+      rc = send_once(r, method, &url, headers, send_auth, resp);
+    }
+    if (rc < 0) return rc;
+    if (resp->status == 401 && send_auth && !tried_auth++) {
+      const char *h = http_header(resp, "WWW-Authenticate");
+      char *challenge = h ? xstrdup(h) : 0;
+      http_done(&r->http, resp);
+      rc = answer_challenge(r, challenge);
+      free(challenge);
+      if (rc < 0) return rc;
+      hops--;
+      continue;
+    }
+    if (resp->status < 300 || resp->status >= 400 || resp->status == 304) return 0;
+    const char *loc = http_header(resp, "Location");
+    if (!loc) return 0;
+    rc = url_resolve(&url, loc, &next);
+    http_done(&r->http, resp);
+    if (rc < 0) return rc;
+    // Never carry the registry's Authorization to another host (OCI).
+    if (!url_same_host(&url, &next)) send_auth = 0;
+    url = next;
+  }
+  return fail(ELOOP, "%s: too many redirects", r->endpoint);
+}
+
+void reg_error(struct registry *r, struct http_resp *resp, struct buf *why)
+{
+  struct buf body = {0};
+  char chunk[4096];
+  ssize_t n;
+  while (body.len < (64 << 10) && (n = http_read(resp, chunk, sizeof(chunk))) > 0) buf_add(&body, chunk, n);
+  struct json_err err;
+  struct json *j = body.len ? json_parse(body.s, body.len, &err) : 0;
+  struct json *e = json_at(json_get(j, "errors"), 0);
+  const char *code = json_get_str(e, "code"), *msg = json_get_str(e, "message");
+  if (code || msg) buf_printf(why, "%s%s%s", code ? code : "", code && msg ? ": " : "", msg ? msg : "");
+  else buf_printf(why, "%s answered HTTP %d", r->endpoint, resp->status);
+  json_free(j);
+  buf_free(&body);
+}
+
+static int read_body(struct http_resp *resp, struct buf *body, size_t max, const char *what)
+{
+  char chunk[16384];
+  ssize_t n;
+  if (resp->length > (int64_t)max) return fail(EFBIG, "%s too large: %lld bytes", what, (long long)resp->length);
+  while ((n = http_read(resp, chunk, sizeof(chunk))) > 0) {
+    if (body->len + n > max) return fail(EFBIG, "%s too large: over %zu bytes", what, max);
+    buf_add(body, chunk, n);
+  }
+  return n < 0 ? -1 : 0;
+}
+
+int reg_manifest(struct registry *r, const char *reference, struct buf *body,
+                 char media_type[128], char digest[72])
+{
+  struct strlist accept = {0, (char *)manifest_accept};
+  struct http_resp resp;
+  char *tail = xmprintf("manifests/%s", reference);
+  int rc = reg_request(r, "GET", tail, &accept, &resp);
+  free(tail);
+  if (rc < 0) return rc;
+  if (resp.status != 200) {
+    struct buf why = {0};
+    reg_error(r, &resp, &why);
+    http_done(&r->http, &resp);
+    rc = fail(resp.status == 404 ? ENOENT : EPROTO, "%s", buf_str(&why));
+    buf_free(&why);
+    return rc;
+  }
+  rc = read_body(&resp, body, MANIFEST_MAX, "manifest");
+  const char *type = http_header(&resp, "Content-Type"), *dcd = http_header(&resp, "Docker-Content-Digest");
+  snprintf(media_type, 128, "%.*s", type ? (int)strcspn(type, "; ") : 0, type ? type : "");
+  char want[72];
+  snprintf(want, sizeof(want), "%s", dcd ? dcd : "");
+  http_done(&r->http, &resp);
+  if (rc < 0) return rc;
+  digest_buf(body->s ? body->s : "", body->len, digest);
+  if (digest_valid(reference) && strcmp(reference, digest))
+    return fail(EIO, "manifest digest mismatch: asked for %s, got %s", reference, digest);
+  if (*want && digest_valid(want) && strcmp(want, digest))
+    return fail(EIO, "manifest digest mismatch: the registry says %s, the content is %s", want, digest);
+  return 0;
+}
+
+int reg_blob(struct registry *r, const char *digest, int64_t from, struct http_resp *resp)
+{
+  struct strlist range = {0, 0};
+  char *tail = xmprintf("blobs/%s", digest);
+  if (from > 0) range.s = xmprintf("Range: bytes=%lld-", (long long)from);
+  int rc = reg_request(r, "GET", tail, from > 0 ? &range : 0, resp);
+  free(tail);
+  free(range.s);
+  if (rc < 0) return rc;
+  if (resp->status == 200 || (from > 0 && resp->status == 206)) return 0;
+  struct buf why = {0};
+  reg_error(r, resp, &why);
+  http_done(&r->http, resp);
+  rc = fail(EPROTO, "%s: %s", digest, buf_str(&why));
+  buf_free(&why);
+  return rc;
+}
