@@ -27,7 +27,10 @@ LDFLAGS := -static -no-pie -Wl,--gc-sections -Wl,--build-id=none \
 
 # Libraries: the core always, the rest when the config asks for them.
 lib-y := lib/main.c lib/args.c lib/xfuncs.c lib/buf.c lib/json.c lib/ref.c \
-  lib/fmt.c lib/config.c lib/sysinfo.c lib/digest.c lib/store.c
+  lib/fmt.c lib/config.c lib/sysinfo.c lib/digest.c lib/store.c lib/base64.c \
+  lib/url.c lib/http.c lib/registry.c
+lib-$(CONFIG_TLS) += lib/tls.c
+lib-$(CONFIG_PULL) += lib/pull.c
 lib-$(CONFIG_ARCHIVE) += lib/gunzip.c lib/layer.c
 libs-$(CONFIG_ARCHIVE) += -larchive -lz
 libs-y += -lbearssl
@@ -63,10 +66,13 @@ build/Kconfig.applets: $(wildcard applets/*.c) scripts/genapplets.sh
 	@mkdir -p build
 	sh scripts/genapplets.sh kconfig $@
 
-# No .config yet: start from the defaults a Docker user expects.
-$(KCONFIG_CONFIG): | build/Kconfig.applets $(SYSROOT)/.stamp-all
+# No .config yet: start from the defaults a Docker user expects; new
+# applets or options since: add them with their defaults.
+$(KCONFIG_CONFIG): build/Kconfig.applets Kconfig | $(SYSROOT)/.stamp-all
 	@mkdir -p $(dir $@)
-	kconfig-conf --defconfig=config/defconfig Kconfig >/dev/null
+	if [ -f $@ ]; then kconfig-conf --olddefconfig Kconfig; \
+	else kconfig-conf --defconfig=config/defconfig Kconfig; fi >/dev/null
+	touch $@
 
 $(GEN): $(KCONFIG_CONFIG) build/Kconfig.applets Kconfig scripts/genapplets.sh $(wildcard applets/*.c)
 	sh scripts/genapplets.sh headers $(KCONFIG_CONFIG) $(O)/generated

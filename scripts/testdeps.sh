@@ -1,10 +1,10 @@
 #!/bin/sh
 # testdeps.sh: install the Debian packages tests/ uses as real peers and
-# tools (getfattr; later the registry, skopeo, umoci...). Already installed
+# tools (getfattr, the registry, openssl and curl, skopeo, umoci, htpasswd). Already installed
 # packages cost nothing; without root, tests needing a missing tool skip
 # and say why.
 set -eu
-PKGS="attr"
+PKGS="attr docker-registry openssl curl skopeo umoci apache2-utils"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||
