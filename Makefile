@@ -22,7 +22,9 @@ CFLAGS := -std=gnu11 -Os -Wall -Wextra -Wno-unused-parameter -Wno-type-limits \
   -fno-asynchronous-unwind-tables -fno-ident -fno-pie \
   -Ilib -I$(O) -isystem $(SYSROOT)/include \
   -DOCIBOX_VERSION='"$(VERSION)"' $(EXTRA_CFLAGS)
+# noseparate-code and norelro: no page padding between segments (KiBs).
 LDFLAGS := -static -no-pie -Wl,--gc-sections -Wl,--build-id=none \
+  -Wl,-z,noseparate-code -Wl,-z,norelro \
   -Wl,-Map,$(O)/ocibox.map -L$(SYSROOT)/lib $(EXTRA_LDFLAGS)
 
 # Libraries: the core always, the rest when the config asks for them.
@@ -31,6 +33,7 @@ lib-y := lib/main.c lib/args.c lib/xfuncs.c lib/buf.c lib/json.c lib/ref.c \
   lib/url.c lib/http.c lib/registry.c
 lib-$(CONFIG_TLS) += lib/tls.c
 lib-$(CONFIG_PULL) += lib/pull.c
+lib-$(CONFIG_RUN) += lib/container.c lib/nsinit.c lib/runtime.c
 lib-$(CONFIG_ARCHIVE) += lib/gunzip.c lib/layer.c
 libs-$(CONFIG_ARCHIVE) += -larchive -lz
 libs-y += -lbearssl

@@ -20,7 +20,7 @@
 
 void pull_main(void)
 {
-  struct pull_opts o = {OPTSTR(platform), FLAG(q)};
+  struct pull_opts o = {.platform = OPTSTR(platform), .quiet = FLAG(q)};
   char digest[72];
   struct buf full = {0};
   struct ref r;

@@ -45,8 +45,10 @@ char *fmt_rfc3339nano(char out[40], const struct timespec *t)
   time_t s = t->tv_sec;
   int n;
 
+  // no strftime: it would drag musl's time zone code into every build
   gmtime_r(&s, &tm);
-  n = strftime(out, 40, "%Y-%m-%dT%H:%M:%S", &tm);
+  n = snprintf(out, 40, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+               tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
   if (t->tv_nsec) {
     char frac[11];
     int l = snprintf(frac, sizeof(frac), ".%09ld", t->tv_nsec);

@@ -122,6 +122,7 @@ void xatomic_write_at(int dirfd, const char *name, const void *buf, size_t len, 
 int mkdir_p(const char *path, mode_t mode);
 int rm_rf(const char *path);  // no symlinks followed; missing is fine
 void strlist_add(struct strlist **head, char *s);
+void strlist_free(struct strlist *l);  // frees the strings too
 
 // ---- growing buffers (lib/buf.c) ---------------------------------------
 
@@ -396,10 +397,54 @@ int64_t layer_size(struct store *s, const char *chain);  // -1 if unknown
 struct pull_opts {
   const char *platform;  // "os/arch[/variant]", NULL: this machine's
   int quiet;             // no progress, no status lines
+  FILE *out;             // progress goes here; NULL: stdout
 };
 // Pull NAME into the store with Docker's progress lines; the stored
 // manifest's digest goes to out_digest. 0, or -1 with applet.why.
 int image_pull(const char *name, const struct pull_opts *o, char out_digest[72]);
+
+// ---- containers on disk (lib/container.c) ------------------------------
+
+struct container_state {
+  const char *status;   // created running exited dead
+  int pid, shim_pid, exit_code, oom_killed;
+  const char *error;
+  char started_at[40], finished_at[40];
+};
+void container_new_id(char id[65]);
+void container_new_name(char out[64]);
+// Is the name (without "/") used? Its container's id goes to id_out.
+int container_name_taken(struct store *s, const char *name, char id_out[65]);
+// By name, full id or unique id prefix; -1 + Docker's message.
+int container_find(struct store *s, const char *what, char id[65]);
+char *container_path(struct store *s, const char *id, const char *file);
+int container_save_state(struct store *s, const char *id, const struct container_state *st);
+
+// ---- running a container (lib/nsinit.c, lib/runtime.c) -----------------
+
+struct run_spec {
+  const char *dir;         // containers/<id>, absolute
+  const char *layers_dir;  // the store's layers/, absolute
+  char **lowers;           // "<chain hex>" top layer first
+  size_t nlowers;
+  char **argv, **env;      // NULL-terminated
+  const char *cwd, *user, *hostname;
+  int net_host, read_only, privileged;
+  int stdin_null;          // no -i: stdin is /dev/null, as in Docker
+  int tty_fd;              // the pty's slave end, or -1
+  int err_fd, sync_fd;     // "CODE message" back to the parent; go-ahead
+};
+// In the new namespaces: build the root, drop privileges, exec. Never returns.
+NORETURN void container_init(const struct run_spec *rs);
+// clone() into new namespaces running container_init; the child waits
+// for container_go(). Returns the pid or -1 + why.
+struct spawn {
+  int pid, err_rd, sync_wr;
+};
+int container_spawn(struct run_spec *rs, struct spawn *sp);
+// Let the child go on, then wait for its exec: 0, or its exit code
+// (125/126/127) with the reason in applet.why.
+int container_go(struct spawn *sp);
 
 // ---- layer tars (lib/layer.c, lib/gunzip.c) ----------------------------
 

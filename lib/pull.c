@@ -19,10 +19,11 @@ struct pull {
 
 static void say(struct pull *p, const char *id, const char *msg)
 {
+  FILE *out = p->o->out ? p->o->out : stdout;
   if (p->o->quiet) return;
-  if (id) printf("%.12s: %s\n", id + 7, msg);
-  else printf("%s\n", msg);
-  fflush(stdout);
+  if (id) fprintf(out, "%.12s: %s\n", id + 7, msg);
+  else fprintf(out, "%s\n", msg);
+  fflush(out);
 }
 
 // ---- platform ------------------------------------------------------------
@@ -460,8 +461,9 @@ int image_pull(const char *name, const struct pull_opts *o, char out_digest[72])
   if (record(&p, full.s, mdigest, type, body.len, repo_digest, &updated) < 0) goto fail;
   if (out_digest) strcpy(out_digest, mdigest);
   if (!o->quiet) {
-    printf("Digest: %s\n", repo_digest);
-    printf("Status: %s for %s\n", updated ? "Downloaded newer image" : "Image is up to date", fam.s);
+    FILE *out = o->out ? o->out : stdout;
+    fprintf(out, "Digest: %s\n", repo_digest);
+    fprintf(out, "Status: %s for %s\n", updated ? "Downloaded newer image" : "Image is up to date", fam.s);
   }
   rc = 0;
   goto out;

@@ -296,6 +296,16 @@ void strlist_add(struct strlist **head, char *s)
   (*head)->s = s;
 }
 
+void strlist_free(struct strlist *l)
+{
+  while (l) {
+    struct strlist *n = l->next;
+    free(l->s);
+    free(l);
+    l = n;
+  }
+}
+
 static int rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
   (void)st, (void)ftw;

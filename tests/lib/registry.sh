@@ -5,7 +5,8 @@
 #                                server certificate (DIR/server.{crt,key})
 #   registry_start DIR PORT [basic USER PASS]
 #                                start a registry storing under DIR; sets
-#                                REGISTRY=127.0.0.1:PORT; stopped at exit
+#                                REGISTRY=127.0.0.1:PORT; DIR/pki-ca holds
+#                                the CA alone (skopeo --cert-dir)
 #   registry_stop DIR            stop the registry started for DIR
 
 pki_make() {
@@ -25,6 +26,8 @@ registry_start() {
   local d=$1 port=$2 auth=""
   mkdir -p "$d/data"
   pki_make "$d/pki" || return 1
+  # the CA alone, for skopeo's --cert-dir and certs.d/HOST:PORT/
+  mkdir -p "$d/pki-ca" && cp "$d/pki/ca.crt" "$d/pki-ca/"
   if [ "${3:-}" = basic ]; then
     htpasswd -Bbn "$4" "$5" > "$d/htpasswd" || return 1
     auth="auth:

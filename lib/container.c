@@ -1,0 +1,154 @@
+// container.c: containers on disk: containers/<id>/ holds config.json
+// (what inspect shows, written once at create), state.json (rewritten
+// atomically on every change), the overlay upper/work dirs, the rootfs
+// mount point and the hosts files bind-mounted into the container.
+#include "ocibox.h"
+#include <dirent.h>
+#include <sys/random.h>
+
+void container_new_id(char id[65])
+{
+  unsigned char r[32];
+
+  if (getrandom(r, sizeof(r), 0) != sizeof(r)) perror_exit("getrandom");
+  for (int i = 0; i < 32; i++) sprintf(id + 2 * i, "%02x", r[i]);
+}
+
+// Docker-style generated names: adjective_surname, of our own choosing.
+static const char *const adjectives[] = {
+  "admiring", "agitated", "amazing", "bold", "brave", "busy", "calm", "clever",
+  "cool", "crazy", "dazzling", "eager", "elastic", "epic", "fervent", "focused",
+  "friendly", "gallant", "gifted", "happy", "hungry", "jolly", "keen", "kind",
+  "laughing", "loving", "lucid", "modest", "nifty", "nostalgic", "optimistic",
+  "peaceful", "pensive", "quirky", "relaxed", "serene", "sharp", "silly",
+  "stoic", "sweet", "tender", "trusting", "upbeat", "vibrant", "wizardly",
+  "wonderful", "youthful", "zealous", "zen",
+};
+static const char *const surnames[] = {
+  "agnesi", "babbage", "bartik", "bohr", "boole", "cerf", "curie", "darwin",
+  "dijkstra", "einstein", "euler", "fermat", "feynman", "galois", "gauss",
+  "goldberg", "hamilton", "hopper", "hypatia", "johnson", "kepler", "knuth",
+  "lamarr", "lamport", "liskov", "lovelace", "maxwell", "meitner", "mendel",
+  "newton", "noether", "pascal", "perlman", "planck", "ritchie", "shannon",
+  "sinoussi", "thompson", "torvalds", "turing", "wilson", "wozniak", "yalow",
+};
+
+void container_new_name(char out[64])
+{
+  unsigned r;
+
+  if (getrandom(&r, sizeof(r), 0) != sizeof(r)) r = getpid();
+  snprintf(out, 64, "%s_%s", adjectives[r % ARRAY_LEN(adjectives)],
+           surnames[(r / ARRAY_LEN(adjectives)) % ARRAY_LEN(surnames)]);
+}
+
+// Read containers/<id>/config.json's Name (with its leading "/").
+static char *name_of(int dirfd, const char *id)
+{
+  char path[96], *text, *name = 0;
+  size_t len;
+  struct json_err err;
+
+  snprintf(path, sizeof(path), "containers/%s/config.json", id);
+  if (readfile_at(dirfd, path, 1 << 20, &text, &len) < 0) return 0;
+  struct json *j = json_parse(text, len, &err);
+  const char *n = json_get_str(j, "Name");
+  if (n) name = xstrdup(n + (*n == '/'));
+  json_free(j);
+  free(text);
+  return name;
+}
+
+// Every container id (64 hex) in the store, in directory order.
+static struct strlist *all_ids(struct store *s)
+{
+  struct strlist *ids = 0;
+  int fd = openat(s->fd, "containers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR *d = fd < 0 ? 0 : fdopendir(fd);
+  struct dirent *de;
+
+  if (!d) {
+    if (fd >= 0) close(fd);
+    return 0;
+  }
+  while ((de = readdir(d)))
+    if (strlen(de->d_name) == 64 && strspn(de->d_name, "0123456789abcdef") == 64)
+      strlist_add(&ids, xstrdup(de->d_name));
+  closedir(d);
+  return ids;
+}
+
+int container_name_taken(struct store *s, const char *name, char id_out[65])
+{
+  struct strlist *ids = all_ids(s), *l;
+  int taken = 0;
+
+  for (l = ids; l && !taken; l = l->next) {
+    char *n = name_of(s->fd, l->s);
+    if (n && !strcmp(n, name)) {
+      taken = 1;
+      if (id_out) strcpy(id_out, l->s);
+    }
+    free(n);
+  }
+  strlist_free(ids);
+  return taken;
+}
+
+int container_find(struct store *s, const char *what, char id[65])
+{
+  struct strlist *ids = all_ids(s), *l;
+  int found = 0;
+  size_t n = strlen(what);
+
+  if (*what == '/') what++, n--;
+  // A full name wins, then a full id, then a unique id prefix (Docker's order).
+  if (container_name_taken(s, what, id)) found = 1;
+  for (l = ids; l && !found; l = l->next)
+    if (!strcmp(l->s, what)) strcpy(id, l->s), found = 1;
+  if (!found && n && strspn(what, "0123456789abcdef") == n) {
+    for (l = ids; l; l = l->next)
+      if (!strncmp(l->s, what, n)) {
+        if (found++) break;
+        strcpy(id, l->s);
+      }
+  }
+  strlist_free(ids);
+  if (found == 1) return 0;
+  if (found > 1) return fail(EEXIST, "multiple IDs found with provided prefix: %s", what);
+  return fail(ENOENT, "No such container: %s", what);
+}
+
+char *container_path(struct store *s, const char *id, const char *file)
+{
+  return xmprintf("%s/containers/%s%s%s", s->root, id, file ? "/" : "", file ? file : "");
+}
+
+int container_save_state(struct store *s, const char *id, const struct container_state *st)
+{
+  struct buf b = {0};
+  struct jw w;
+  char path[96];
+  int rc;
+
+  jw_init(&w, &b, 0);
+  jw_obj(&w, 0);
+  jw_str(&w, "Status", st->status);
+  jw_bool(&w, "Running", !strcmp(st->status, "running"));
+  jw_bool(&w, "Paused", 0);
+  jw_bool(&w, "Restarting", 0);
+  jw_bool(&w, "OOMKilled", st->oom_killed);
+  jw_bool(&w, "Dead", !strcmp(st->status, "dead"));
+  jw_int(&w, "Pid", st->pid);
+  jw_int(&w, "ExitCode", st->exit_code);
+  jw_str(&w, "Error", st->error);
+  jw_str(&w, "StartedAt", *st->started_at ? st->started_at : "0001-01-01T00:00:00Z");
+  jw_str(&w, "FinishedAt", *st->finished_at ? st->finished_at : "0001-01-01T00:00:00Z");
+  jw_int(&w, "ShimPid", st->shim_pid);
+  jw_end(&w);
+  buf_addc(&b, '\n');
+  snprintf(path, sizeof(path), "containers/%s/state.json", id);
+  rc = atomic_write_at(s->fd, path, b.s, b.len, 0644);
+  buf_free(&b);
+  return rc;
+}

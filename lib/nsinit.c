@@ -1,0 +1,341 @@
+// nsinit.c: the container's first moments, inside its new namespaces:
+// overlay root, /proc, /sys, a minimal /dev, the hosts files, pivot_root,
+// Docker's masked and read-only paths, hostname, loopback, user, working
+// dir, capabilities and no_new_privs, then execve. Errors go back to the
+// parent through err_fd as "CODE message" (126/127 as Docker, else 125).
+#include "ocibox.h"
+#include <grp.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <linux/capability.h>
+
+static NORETURN void die(const struct run_spec *rs, int code, const char *fmt, ...)
+{
+  struct buf b = {0};
+  va_list ap;
+
+  buf_printf(&b, "%d ", code);
+  va_start(ap, fmt);
+  buf_vprintf(&b, fmt, ap);
+  va_end(ap);
+  writeall(rs->err_fd, b.s, b.len);
+  _exit(code);
+}
+
+#define XMOUNT(rs, src, dst, type, flags, data)                                   \
+  do {                                                                            \
+    if (mount(src, dst, type, flags, data))                                       \
+      die(rs, 125, "mount %s on %s: %s", type ? type : src, dst, strerror(errno)); \
+  } while (0)
+
+// The overlay: lower dirs are given relative to layers/ (mount(2) reads
+// them from our cwd), which keeps long layer chains within one page.
+static void mount_overlay(const struct run_spec *rs, const char *target)
+{
+  struct buf o = {0};
+
+  if (chdir(rs->layers_dir)) die(rs, 125, "%s: %s", rs->layers_dir, strerror(errno));
+  buf_adds(&o, "lowerdir=");
+  if (!rs->nlowers) buf_printf(&o, "%s/empty", rs->dir);
+  for (size_t i = 0; i < rs->nlowers; i++) buf_printf(&o, "%s%s/diff", i ? ":" : "", rs->lowers[i]);
+  buf_printf(&o, ",upperdir=%s/upper,workdir=%s/work", rs->dir, rs->dir);
+  if (o.len >= 4096) die(rs, 125, "too many layers for one overlay mount (%zu)", rs->nlowers);
+  XMOUNT(rs, "overlay", target, "overlay", 0, o.s);
+  buf_free(&o);
+}
+
+// Make sure a mount point exists in the new root: a dir, or a file.
+static void ensure(const struct run_spec *rs, const char *path, int dir)
+{
+  struct stat st;
+
+  if (!lstat(path, &st)) return;
+  if (dir) {
+    if (mkdir_p(path, 0755) < 0) die(rs, 125, "mkdir %s: %s", path, applet.why);
+  } else {
+    char *slash = strrchr(path, '/');
+    *slash = 0;
+    mkdir_p(path, 0755);
+    *slash = '/';
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) die(rs, 125, "create %s: %s", path, strerror(errno));
+    close(fd);
+  }
+}
+
+static void make_dev(const struct run_spec *rs)
+{
+  static const struct { const char *name; int major, minor; } nodes[] = {
+    {"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8},
+    {"urandom", 1, 9}, {"tty", 5, 0},
+  };
+  static const char *const links[][2] = {
+    {"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"},
+    {"/proc/self/fd/2", "stderr"}, {"pts/ptmx", "ptmx"}, {"/proc/kcore", "core"},
+  };
+
+  ensure(rs, "dev", 1);
+  XMOUNT(rs, "tmpfs", "dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k");
+  for (size_t i = 0; i < ARRAY_LEN(nodes); i++) {
+    char p[32];
+    snprintf(p, sizeof(p), "dev/%s", nodes[i].name);
+    if (mknod(p, S_IFCHR | 0666, makedev(nodes[i].major, nodes[i].minor)) || chmod(p, 0666))
+      die(rs, 125, "mknod %s: %s", p, strerror(errno));
+  }
+  for (size_t i = 0; i < ARRAY_LEN(links); i++) {
+    char p[32];
+    snprintf(p, sizeof(p), "dev/%s", links[i][1]);
+    if (symlink(links[i][0], p)) die(rs, 125, "symlink %s: %s", p, strerror(errno));
+  }
+  mkdir("dev/pts", 0755);
+  XMOUNT(rs, "devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+         "newinstance,ptmxmode=0666,mode=0620,gid=5");
+  mkdir("dev/shm", 01777);
+  XMOUNT(rs, "shm", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k");
+  mkdir("dev/mqueue", 0755);
+  if (mount("mqueue", "dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, 0) && errno != ENODEV)
+    die(rs, 125, "mount mqueue: %s", strerror(errno));
+}
+
+// Docker's defaults (moby oci/defaults.go): hide these, make those read-only.
+static void mask_paths(const struct run_spec *rs)
+{
+  static const char *const masked[] = {
+    "/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+    "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
+    "/sys/firmware", "/sys/devices/virtual/powercap",
+  };
+  static const char *const readonly[] = {
+    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+  };
+  struct stat st;
+
+  for (size_t i = 0; i < ARRAY_LEN(masked); i++) {
+    if (stat(masked[i], &st)) continue;
+    if (S_ISDIR(st.st_mode)) XMOUNT(rs, "tmpfs", masked[i], "tmpfs", MS_RDONLY, 0);
+    else XMOUNT(rs, "/dev/null", masked[i], 0, MS_BIND, 0);
+  }
+  for (size_t i = 0; i < ARRAY_LEN(readonly); i++) {
+    if (stat(readonly[i], &st)) continue;
+    XMOUNT(rs, readonly[i], readonly[i], 0, MS_BIND | MS_REC, 0);
+    XMOUNT(rs, 0, readonly[i], 0, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, 0);
+  }
+}
+
+static void loopback_up(const struct run_spec *rs)
+{
+  struct ifreq ifr = {0};
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+  strcpy(ifr.ifr_name, "lo");
+  if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr)) die(rs, 125, "loopback: %s", strerror(errno));
+  ifr.ifr_flags |= IFF_UP;
+  if (ioctl(fd, SIOCSIFFLAGS, &ifr)) die(rs, 125, "loopback up: %s", strerror(errno));
+  close(fd);
+}
+
+// One "name:x:id:..." line's fields; NULL when the name is not there.
+static char **find_entry(const char *file, const char *key, int by_id, char *buf, size_t size)
+{
+  static char *f[8];
+  FILE *fp = fopen(file, "re");
+
+  if (!fp) return 0;
+  while (fgets(buf, size, fp)) {
+    int n = 0;
+    buf[strcspn(buf, "\n")] = 0;
+    for (char *p = buf; n < 8; n++) {
+      f[n] = p;
+      if (!(p = strchr(p, ':'))) {
+        n++;
+        break;
+      }
+      *p++ = 0;
+    }
+    if (n >= 4 && !strcmp(f[by_id ? 2 : 0], key)) {
+      fclose(fp);
+      return f;
+    }
+  }
+  fclose(fp);
+  return 0;
+}
+
+// -u / User: "name", "uid", "name:group", "uid:gid", resolved in the image.
+static void switch_user(const struct run_spec *rs, uid_t *uid_out)
+{
+  char user[256], line[1024], *group, **f, *end;
+  uid_t uid = 0;
+  gid_t gid = 0, groups[64];
+  int ngroups = 0, numeric;
+  const char *uname = 0;
+
+  snprintf(user, sizeof(user), "%s", rs->user && *rs->user ? rs->user : "0");
+  if ((group = strchr(user, ':'))) *group++ = 0;
+  uid = strtoul(user, &end, 10);
+  numeric = *user && !*end;
+  if ((f = find_entry("/etc/passwd", user, numeric, line, sizeof(line)))) {
+    uid = strtoul(f[2], 0, 10);
+    gid = strtoul(f[3], 0, 10);
+    uname = f[0];
+  } else if (!numeric)
+    die(rs, 125, "unable to find user %s: no matching entries in passwd file", user);
+  // Supplementary groups: those listing the user by name.
+  if (uname) {
+    char uname_copy[256], gline[1024];
+    snprintf(uname_copy, sizeof(uname_copy), "%s", uname);
+    FILE *fp = fopen("/etc/group", "re");
+    while (fp && fgets(gline, sizeof(gline), fp) && ngroups < 64) {
+      char *fields[4] = {0}, *p = gline;
+      gline[strcspn(gline, "\n")] = 0;
+      for (int i = 0; i < 4 && p; i++) {
+        fields[i] = p;
+        if ((p = strchr(p, ':'))) *p++ = 0;
+      }
+      if (!fields[3]) continue;
+      for (char *m = strtok(fields[3], ","); m; m = strtok(0, ","))
+        if (!strcmp(m, uname_copy)) groups[ngroups++] = strtoul(fields[2], 0, 10);
+    }
+    if (fp) fclose(fp);
+  }
+  if (group) {
+    gid = strtoul(group, &end, 10);
+    if (!*group || *end) {
+      if (!(f = find_entry("/etc/group", group, 0, line, sizeof(line))))
+        die(rs, 125, "unable to find group %s: no matching entries in group file", group);
+      gid = strtoul(f[2], 0, 10);
+    }
+  }
+  if (setgroups(ngroups, groups) || setgid(gid) || setuid(uid))
+    die(rs, 125, "switching to user %s: %s", rs->user ? rs->user : "root", strerror(errno));
+  *uid_out = uid;
+}
+
+// Docker's default capability set (moby oci/caps/defaults.go).
+#define CAP(x) (1ull << CAP_##x)
+static const uint64_t default_caps =
+  CAP(CHOWN) | CAP(DAC_OVERRIDE) | CAP(FSETID) | CAP(FOWNER) | CAP(MKNOD) | CAP(NET_RAW) |
+  CAP(SETGID) | CAP(SETUID) | CAP(SETFCAP) | CAP(SETPCAP) | CAP(NET_BIND_SERVICE) |
+  CAP(SYS_CHROOT) | CAP(KILL) | CAP(AUDIT_WRITE);
+
+// The bounding set first (needs CAP_SETPCAP, so before any setuid), then
+// after switching user, root's sets; setuid already emptied anyone else's.
+static void bound_caps(const struct run_spec *rs)
+{
+  uint64_t keep = rs->privileged ? ~0ull : default_caps;
+
+  for (int c = 0; c < 64; c++)
+    if (!(keep & (1ull << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) && errno != EINVAL)
+      die(rs, 125, "dropping capability %d: %s", c, strerror(errno));
+}
+
+static void set_caps(const struct run_spec *rs, uid_t uid)
+{
+  uint64_t keep = rs->privileged ? ~0ull : default_caps;
+  struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct d[2] = {{0}};
+
+  if (uid || rs->privileged) return;  // privileged: root keeps all it has
+  d[0].effective = d[0].permitted = d[0].inheritable = (uint32_t)keep;
+  d[1].effective = d[1].permitted = d[1].inheritable = (uint32_t)(keep >> 32);
+  if (syscall(SYS_capset, &h, d)) die(rs, 125, "capset: %s", strerror(errno));
+}
+
+static const char *env_get(char **env, const char *name)
+{
+  size_t n = strlen(name);
+
+  for (; env && *env; env++)
+    if (!strncmp(*env, name, n) && (*env)[n] == '=') return *env + n + 1;
+  return 0;
+}
+
+// execvp with the container's PATH; Docker's 126/127 on failure.
+static NORETURN void exec_command(const struct run_spec *rs)
+{
+  const char *cmd = rs->argv[0], *path = env_get(rs->env, "PATH");
+  int err = ENOENT;
+
+  if (!cmd || !*cmd) die(rs, 125, "no command specified");
+  if (strchr(cmd, '/')) {
+    execve(cmd, rs->argv, rs->env);
+    err = errno;
+  } else {
+    if (!path) path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    for (const char *p = path; *p || p == path;) {
+      size_t n = strcspn(p, ":");
+      char *full = xmprintf("%.*s/%s", (int)n, n ? p : ".", cmd);
+      execve(full, rs->argv, rs->env);
+      if (errno != ENOENT && errno != ENOTDIR) err = errno;
+      free(full);
+      p += n;
+      if (!*p) break;
+      p++;
+    }
+    if (err == ENOENT)
+      die(rs, 127, "exec: \"%s\": executable file not found in $PATH", cmd);
+  }
+  if (err == ENOENT) die(rs, 127, "exec: \"%s\": stat %s: no such file or directory", cmd, cmd);
+  die(rs, err == EACCES ? 126 : 127, "exec: \"%s\": %s", cmd, strerror(err));
+}
+
+NORETURN void container_init(const struct run_spec *rs)
+{
+  char rootfs[PATH_MAX], sync;
+  uid_t uid = 0;
+
+  // Wait until the parent has done its part (ids, cgroups, network).
+  if (read(rs->sync_fd, &sync, 1) != 1) _exit(125);
+  close(rs->sync_fd);
+  if (mount(0, "/", 0, MS_REC | MS_PRIVATE, 0)) die(rs, 125, "make / private: %s", strerror(errno));
+  snprintf(rootfs, sizeof(rootfs), "%s/rootfs", rs->dir);
+  mount_overlay(rs, rootfs);
+  if (chdir(rootfs)) die(rs, 125, "%s: %s", rootfs, strerror(errno));
+  ensure(rs, "proc", 1);
+  XMOUNT(rs, "proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, 0);
+  ensure(rs, "sys", 1);
+  if (mount("sysfs", "sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, 0)) {
+    // Without a network namespace of our own sysfs may refuse: bind it.
+    XMOUNT(rs, "/sys", "sys", 0, MS_BIND | MS_REC, 0);
+    XMOUNT(rs, 0, "sys", 0, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, 0);
+  }
+  make_dev(rs);
+  static const char *const files[] = {"hosts", "hostname", "resolv.conf"};
+  for (size_t i = 0; i < ARRAY_LEN(files); i++) {
+    char src[PATH_MAX], dst[64];
+    snprintf(src, sizeof(src), "%s/%s", rs->dir, files[i]);
+    snprintf(dst, sizeof(dst), "etc/%s", files[i]);
+    struct stat st;
+    if (!lstat(dst, &st) && S_ISLNK(st.st_mode)) unlink(dst);  // never follow out
+    ensure(rs, dst, 0);
+    XMOUNT(rs, src, dst, 0, MS_BIND, 0);
+  }
+  if (syscall(SYS_pivot_root, ".", ".")) die(rs, 125, "pivot_root: %s", strerror(errno));
+  if (umount2(".", MNT_DETACH) || chdir("/")) die(rs, 125, "detach the old root: %s", strerror(errno));
+  if (rs->read_only) XMOUNT(rs, 0, "/", 0, MS_BIND | MS_REMOUNT | MS_RDONLY, 0);
+  mask_paths(rs);
+  if (sethostname(rs->hostname, strlen(rs->hostname))) die(rs, 125, "sethostname: %s", strerror(errno));
+  if (!rs->net_host) loopback_up(rs);
+
+  if (rs->tty_fd >= 0) {
+    if (setsid() < 0 || ioctl(rs->tty_fd, TIOCSCTTY, 0)) die(rs, 125, "controlling tty: %s", strerror(errno));
+    for (int i = 0; i < 3; i++) dup2(rs->tty_fd, i);
+    if (rs->tty_fd > 2) close(rs->tty_fd);
+  }
+  // Docker creates a missing WorkingDir, as root, before switching user.
+  const char *cwd = rs->cwd && *rs->cwd ? rs->cwd : "/";
+  struct stat st;
+  if (stat(cwd, &st) && mkdir_p(cwd, 0755))
+    die(rs, 125, "mkdir %s: %s", cwd, applet.why);
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) die(rs, 125, "no_new_privs: %s", strerror(errno));
+  bound_caps(rs);
+  switch_user(rs, &uid);
+  set_caps(rs, uid);
+  if (chdir(cwd)) die(rs, 125, "chdir to cwd (\"%s\"): %s", cwd, strerror(errno));
+  exec_command(rs);
+}
