@@ -48,7 +48,7 @@ OBJS := $(patsubst %.c,$(O)/%.o,$(SRCS))
 GEN := $(O)/generated/config.h $(O)/generated/applets.h \
   $(O)/generated/flags.h $(O)/generated/help.h
 
-.PHONY: all deps check size bench install clean distclean help \
+.PHONY: all deps check demo size bench install clean distclean help \
   menuconfig oldconfig olddefconfig allnoconfig \
   allyesconfig savedefconfig randconfig FORCE
 
@@ -77,7 +77,7 @@ $(KCONFIG_CONFIG): build/Kconfig.applets Kconfig | $(SYSROOT)/.stamp-all
 	else kconfig-conf --defconfig=config/defconfig Kconfig; fi >/dev/null
 	touch $@
 
-$(GEN): $(KCONFIG_CONFIG) build/Kconfig.applets Kconfig scripts/genapplets.sh $(wildcard applets/*.c)
+$(GEN) &: $(KCONFIG_CONFIG) build/Kconfig.applets Kconfig scripts/genapplets.sh $(wildcard applets/*.c)
 	sh scripts/genapplets.sh headers $(KCONFIG_CONFIG) $(O)/generated
 
 $(O)/%.o: %.c $(GEN) lib/ocibox.h | $(SYSROOT)/.stamp-all
@@ -119,6 +119,11 @@ check: deps
 	$(MAKE) O=$(CHECK_O) KCONFIG_CONFIG=$(CHECK_O)/.config OUT=$(CHECK_O)/ocibox all
 	bash tests/run.sh $(CHECK_O)/ocibox $(T)
 
+# The main job, offline: local registry, push, pull, run (scripts/demo.sh).
+demo: deps
+	$(MAKE) all
+	sh scripts/demo.sh
+
 PREFIX ?= /usr/local
 install: $(OUT)
 	install -D -m 755 $(OUT) $(DESTDIR)$(PREFIX)/bin/ocibox
@@ -132,6 +137,7 @@ distclean: clean
 help:
 	@echo "make            build ./ocibox from .config (config/defconfig if none)"
 	@echo "make check      install what is needed, build, run every test (T=name: one file)"
+	@echo "make demo       offline: a local registry, a push, a pull, a run"
 	@echo "make size       stripped size and the largest contributors"
 	@echo "make defconfig | tiny_defconfig | menuconfig | oldconfig | olddefconfig"
 	@echo "make allnoconfig | allyesconfig | randconfig | savedefconfig"

@@ -4,7 +4,7 @@
 # packages cost nothing; without root, tests needing a missing tool skip
 # and say why.
 set -eu
-PKGS="attr docker-registry openssl curl skopeo umoci apache2-utils"
+PKGS="attr docker-registry openssl curl skopeo umoci apache2-utils busybox-static"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||

@@ -19,7 +19,7 @@ blob() { # FILE → moves it to blobs/sha256/<hex>, prints hex
 while [ $# -gt 0 ]; do
   if [ "$1" = -- ]; then
     shift
-    cmd="[$(for a in "$@"; do printf '"%s",' "$a"; done | sed 's/,$//')]"
+    cmd="[$(for a in "$@"; do printf '"%s",' "$(printf %s "$a" | sed 's/[\\"]/\\&/g')"; done | sed 's/,$//')]"
     break
   fi
   tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner --format=pax \
