@@ -393,6 +393,7 @@ void run_main(void)
   static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
   for (size_t i = 0; i < ARRAY_LEN(sigs); i++) signal(sigs[i], forward_signal);
   cs.pid = sp.pid;
+  cs.shim_pid = getpid();
   cs.status = "running";
   clock_gettime(CLOCK_REALTIME, &now);
   fmt_rfc3339nano(cs.started_at, &now);
@@ -407,7 +408,7 @@ void run_main(void)
     code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
   cs.status = "exited";
-  cs.pid = 0;
+  cs.pid = cs.shim_pid = 0;
   cs.exit_code = code;
   clock_gettime(CLOCK_REALTIME, &now);
   fmt_rfc3339nano(cs.finished_at, &now);

@@ -4,6 +4,7 @@
 // mount point and the hosts files bind-mounted into the container.
 #include "ocibox.h"
 #include <dirent.h>
+#include <signal.h>
 #include <sys/random.h>
 
 void container_new_id(char id[65])
@@ -151,4 +152,101 @@ int container_save_state(struct store *s, const char *id, const struct container
   rc = atomic_write_at(s->fd, path, b.s, b.len, 0644);
   buf_free(&b);
   return rc;
+}
+
+static void copy_str(char *dst, size_t n, const char *src)
+{
+  snprintf(dst, n, "%s", src ? src : "");
+}
+
+// Alive and not a zombie left unreaped by whoever inherited it.
+static int pid_alive(int pid)
+{
+  char path[32], *text, *paren;
+  int alive;
+
+  snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+  if (readfile_at(AT_FDCWD, path, 4096, &text, 0) < 0) return 0;
+  paren = strrchr(text, ')');
+  alive = paren && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X';
+  free(text);
+  return alive;
+}
+
+int container_load(struct store *s, const char *id, struct container *c)
+{
+  char path[96], *text;
+  size_t len;
+  struct json_err err;
+  struct json *j;
+
+  memset(c, 0, sizeof(*c));
+  copy_str(c->id, sizeof(c->id), id);
+  snprintf(path, sizeof(path), "containers/%s/config.json", id);
+  if (readfile_at(s->fd, path, 1 << 20, &text, &len) < 0) return -1;
+  j = json_parse(text, len, &err);
+  free(text);
+  if (!j) return fail(EINVAL, "%s: %s", path, err.msg);
+  c->config = j;
+  const char *n = json_get_str(j, "Name");
+  copy_str(c->name, sizeof(c->name), n ? n + (*n == '/') : "");
+  copy_str(c->image, sizeof(c->image), json_get_str(json_get(j, "Config"), "Image"));
+  copy_str(c->created, sizeof(c->created), json_get_str(j, "Created"));
+  snprintf(path, sizeof(path), "containers/%s/state.json", id);
+  if (readfile_at(s->fd, path, 1 << 16, &text, &len) < 0) return -1;
+  j = json_parse(text, len, &err);
+  free(text);
+  if (!j) return fail(EINVAL, "%s: %s", path, err.msg);
+  long long v = 0;
+  copy_str(c->status, sizeof(c->status), json_get_str(j, "Status"));
+  if (!json_int(json_get(j, "Pid"), &v)) c->pid = v;
+  if (!json_int(json_get(j, "ShimPid"), &v)) c->shim_pid = v;
+  if (!json_int(json_get(j, "ExitCode"), &v)) c->exit_code = v;
+  copy_str(c->started_at, sizeof(c->started_at), json_get_str(j, "StartedAt"));
+  copy_str(c->finished_at, sizeof(c->finished_at), json_get_str(j, "FinishedAt"));
+  copy_str(c->error, sizeof(c->error), json_get_str(j, "Error"));
+  json_free(j);
+  // A supervisor killed with -9 cannot record the end: tell the truth.
+  // (While it lives, it reaps the container and records the real status.)
+  if (!strcmp(c->status, "running") && c->pid > 0 && !pid_alive(c->shim_pid) &&
+      !pid_alive(c->pid)) {
+    strcpy(c->status, "exited");
+    c->exit_code = 255;
+    c->pid = 0;
+    copy_str(c->error, sizeof(c->error), "the container's supervisor was killed");
+  }
+  return 0;
+}
+
+void container_free(struct container *c)
+{
+  json_free(c->config);
+  c->config = 0;
+}
+
+struct strlist *container_ids(struct store *s)
+{
+  return all_ids(s);
+}
+
+int container_signal(struct container *c, int sig)
+{
+  if (strcmp(c->status, "running") || c->pid <= 0)
+    return fail(EINVAL, "container %s is not running", c->id);
+  if (kill(c->pid, sig)) return fail(errno, "kill %d: %s", c->pid, strerror(errno));
+  return 0;
+}
+
+int container_wait_exit(struct store *s, struct container *c, int timeout_ms)
+{
+  char id[65];
+
+  copy_str(id, sizeof(id), c->id);
+  for (int waited = 0;; waited += 20) {
+    container_free(c);
+    if (container_load(s, id, c) < 0) return 0;  // removed (--rm): it ended
+    if (strcmp(c->status, "running")) return 0;
+    if (timeout_ms >= 0 && waited >= timeout_ms) return -1;
+    usleep(20000);
+  }
 }

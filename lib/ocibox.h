@@ -88,7 +88,8 @@ const char *data_root(void);
 
 // ---- errors and x-helpers (lib/xfuncs.c) -------------------------------
 
-// Messages go to stderr as "ocibox: APPLET: ...".
+// Messages go to stderr as "ocibox: APPLET: ..."; each sets the exit
+// status to 1 if it was still 0.
 void error_msg(const char *fmt, ...) PRINTF(1, 2);
 void perror_msg(const char *fmt, ...) PRINTF(1, 2);  // appends ": strerror(errno)"
 NORETURN void error_exit(const char *fmt, ...) PRINTF(1, 2);
@@ -419,6 +420,22 @@ int container_name_taken(struct store *s, const char *name, char id_out[65]);
 int container_find(struct store *s, const char *what, char id[65]);
 char *container_path(struct store *s, const char *id, const char *file);
 int container_save_state(struct store *s, const char *id, const struct container_state *st);
+
+// A container as ps, stop, rm... see it: config.json parsed, state.json read.
+struct container {
+  char id[65], name[128], image[256], created[40];
+  char status[16], started_at[40], finished_at[40], error[256];
+  int pid, shim_pid, exit_code;
+  struct json *config;
+};
+int container_load(struct store *s, const char *id, struct container *c);
+void container_free(struct container *c);
+struct strlist *container_ids(struct store *s);  // every id; strlist_free
+int container_signal(struct container *c, int sig);  // -1 unless running
+// "KILL", "SIGKILL", "9" → the number; -1 + "Invalid signal: x".
+int signal_parse(const char *s);
+// Wait until it is no longer running (or gone); -1 on timeout (ms, -1: none).
+int container_wait_exit(struct store *s, struct container *c, int timeout_ms);
 
 // ---- running a container (lib/nsinit.c, lib/runtime.c) -----------------
 

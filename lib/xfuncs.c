@@ -3,8 +3,10 @@
 #include "ocibox.h"
 #include <ftw.h>
 
+// Like toybox: a reported error makes the exit status non-zero.
 static void verror(int err, const char *fmt, va_list ap)
 {
+  if (!applet.exitval) applet.exitval = 1;
   fflush(stdout);
   fputs("ocibox: ", stderr);
   if (applet.which) fprintf(stderr, "%s: ", applet.which->name);

@@ -1,0 +1,150 @@
+// ps.c: docker ps (container ls): Docker's columns and status strings.
+//
+//applet:ps "a(all) q(quiet) l(latest) n(last)# (no-trunc) f(filter)*"
+//config:config PS
+//config:	bool "ps: list containers"
+//config:	default y
+//config:	depends on RUN
+//config:	help
+//config:	  usage: ps [-a] [-q] [-l] [-n N] [--no-trunc] [-f KEY=VALUE]...
+//config:
+//config:	  List containers, newest first (only running ones without -a).
+//config:
+//config:	  -a, --all          Show all containers
+//config:	  -q, --quiet        Only display container IDs
+//config:	  -l, --latest       Show the latest created container (all states)
+//config:	  -n, --last N       Show the N last created containers (all states)
+//config:	      --no-trunc     Don't truncate output
+//config:	  -f, --filter K=V   status=, name=, id=, ancestor= (repeatable)
+
+#define FOR_ps
+#include "ocibox.h"
+#include "generated/flags.h"
+
+static int64_t since_ns(const char *rfc3339, const struct timespec *now)
+{
+  struct timespec t;
+
+  if (parse_rfc3339(rfc3339, &t)) return 0;
+  return (now->tv_sec - t.tv_sec) * 1000000000LL + (now->tv_nsec - t.tv_nsec);
+}
+
+// Path and Args joined, quoted like Go's strconv.Quote, cut to 20
+// characters with "…" unless --no-trunc.
+static void command_of(const struct container *c, struct buf *out)
+{
+  struct buf cmd = {0};
+  struct json *args = json_get(c->config, "Args");
+  const char *path = json_get_str(c->config, "Path");
+  size_t chars = 0, cut = 0;
+
+  buf_adds(&cmd, path ? path : "");
+  for (struct json *a = args ? args->child : 0; a; a = a->next)
+    if (a->type == JSON_STRING) buf_printf(&cmd, " %s", a->str);
+  for (size_t i = 0; i < cmd.len; i++)
+    if ((cmd.s[i] & 0xc0) != 0x80 && ++chars == 20) cut = i;
+  if (!FLAG(no_trunc) && chars > 20) {
+    cmd.len = cut;
+    buf_adds(&cmd, "…");
+  }
+  // strconv.Quote escapes quotes, backslashes and control characters
+  buf_addc(out, '"');
+  for (size_t i = 0; i < cmd.len; i++) {
+    unsigned char ch = cmd.s[i];
+    if (ch == '"' || ch == '\\') buf_printf(out, "\\%c", ch);
+    else if (ch == '\n') buf_adds(out, "\\n");
+    else if (ch == '\t') buf_adds(out, "\\t");
+    else if (ch < 0x20 || ch == 0x7f) buf_printf(out, "\\x%02x", ch);
+    else buf_addc(out, ch);
+  }
+  buf_addc(out, '"');
+  buf_free(&cmd);
+}
+
+static void status_of(const struct container *c, const struct timespec *now, struct buf *out)
+{
+  char d[40];
+
+  if (!strcmp(c->status, "running"))
+    buf_printf(out, "Up %s", fmt_duration(d, since_ns(c->started_at, now)));
+  else if (!strcmp(c->status, "exited"))
+    buf_printf(out, "Exited (%d) %s ago", c->exit_code, fmt_duration(d, since_ns(c->finished_at, now)));
+  else if (!strcmp(c->status, "created")) buf_adds(out, "Created");
+  else if (!strcmp(c->status, "dead")) buf_adds(out, "Dead");
+  else buf_adds(out, c->status);
+}
+
+static int matches(const struct container *c)
+{
+  for (struct strlist *f = OPTLIST(f); f; f = f->next) {
+    const char *v = strchr(f->s, '=');
+    size_t k = v ? (size_t)(v - f->s) : 0;
+    if (!v) error_exit("bad format of filter (expected name=value)");
+    v++;
+    if (k == 6 && !strncmp(f->s, "status", 6)) {
+      if (strcmp(c->status, v)) return 0;
+    } else if (k == 4 && !strncmp(f->s, "name", 4)) {
+      if (!strstr(c->name, v)) return 0;
+    } else if (k == 2 && !strncmp(f->s, "id", 2)) {
+      if (strncmp(c->id, v, strlen(v))) return 0;
+    } else if (k == 8 && !strncmp(f->s, "ancestor", 8)) {
+      const char *img = json_get_str(c->config, "Image");
+      if (strcmp(c->image, v) && !(img && (!strcmp(img, v) || !strncmp(img + 7, v, strlen(v)))))
+        return 0;
+    } else error_exit("invalid filter '%.*s'", (int)k, f->s);
+  }
+  return 1;
+}
+
+static int newest_first(const void *a, const void *b)
+{
+  const struct container *x = a, *y = b;
+  return strcmp(y->created, x->created);
+}
+
+void ps_main(void)
+{
+  struct store st;
+  struct container *cs = 0;
+  size_t n = 0, shown = 0;
+  struct strlist *ids, *l;
+  struct timespec now;
+  struct buf t = {0};
+  long long limit = FLAG(l) ? 1 : FLAG(n) ? OPTNUM(n) : -1;
+  int all = FLAG(a) || limit >= 0;
+
+  clock_gettime(CLOCK_REALTIME, &now);
+  if (store_open(&st, STORE_READ) < 0) {
+    if (errno != ENOENT) error_exit("%s", applet.why);
+  } else {
+    ids = container_ids(&st);
+    for (l = ids; l; l = l->next) {
+      cs = xrealloc(cs, (n + 1) * sizeof(*cs));
+      if (container_load(&st, l->s, cs + n) == 0) n++;
+    }
+    strlist_free(ids);
+  }
+  qsort(cs, n, sizeof(*cs), newest_first);
+  if (!FLAG(q))
+    buf_adds(&t, "CONTAINER ID\tIMAGE\tCOMMAND\tCREATED\tSTATUS\tPORTS\tNAMES\n");
+  for (size_t i = 0; i < n; i++) {
+    struct container *c = cs + i;
+    char d[40];
+    if ((!all && strcmp(c->status, "running")) || !matches(c)) continue;
+    if (limit >= 0 && (long long)shown >= limit) break;
+    shown++;
+    if (FLAG(q)) {
+      printf("%.*s\n", FLAG(no_trunc) ? 64 : 12, c->id);
+      continue;
+    }
+    buf_printf(&t, "%.*s\t%s\t", FLAG(no_trunc) ? 64 : 12, c->id, c->image);
+    command_of(c, &t);
+    buf_printf(&t, "\t%s ago\t", fmt_duration(d, since_ns(c->created, &now)));
+    status_of(c, &now, &t);
+    buf_printf(&t, "\t\t%s\n", c->name);
+  }
+  if (!FLAG(q)) table_flush(t.s, stdout);
+  for (size_t i = 0; i < n; i++) container_free(cs + i);
+  free(cs);
+  buf_free(&t);
+}

@@ -1,0 +1,57 @@
+// rm.c: docker rm: remove containers (running ones only with -f).
+//
+//applet:rm "<1 f(force) v(volumes)"
+//config:config RM
+//config:	bool "rm: remove containers"
+//config:	default y
+//config:	depends on RUN
+//config:	help
+//config:	  usage: rm [-f] [-v] CONTAINER...
+//config:
+//config:	  Remove one or more containers.
+//config:
+//config:	  -f, --force     Force the removal of a running container (uses SIGKILL)
+//config:	  -v, --volumes   Remove anonymous volumes (there are none yet)
+
+#define FOR_rm
+#include "ocibox.h"
+#include "generated/flags.h"
+#include <signal.h>
+
+void rm_main(void)
+{
+  struct store st;
+
+  if (store_open(&st, STORE_USE) < 0) error_exit("%s", applet.why);
+  for (int i = 0; i < applet.argc; i++) {
+    struct container c;
+    char id[65];
+    if (container_find(&st, applet.argv[i], id) < 0 || container_load(&st, id, &c) < 0) {
+      error_msg("%s", applet.why);
+      continue;
+    }
+    if (!strcmp(c.status, "running")) {
+      if (!FLAG(f)) {
+        error_msg("cannot remove container \"/%s\": container is running: stop the container "
+                  "before removing or force remove", c.name);
+        container_free(&c);
+        continue;
+      }
+      container_signal(&c, SIGKILL);
+      container_wait_exit(&st, &c, -1);
+    }
+    // Renamed out of containers/ first: a crash leaves tmp/ garbage, not
+    // half a container.
+    char *dir = container_path(&st, id, 0), *gone = xmprintf("%s/tmp/%d-rm-%s", st.root, (int)getpid(), id);
+    if (rename(dir, gone) && errno != ENOENT) perror_msg("rename %s", dir);
+    else {
+      fsync_dir_at(st.fd, "containers");
+      rm_rf(gone);
+      puts(applet.argv[i]);
+    }
+    free(dir);
+    free(gone);
+    container_free(&c);
+  }
+  store_close(&st);
+}

@@ -1,0 +1,47 @@
+// stop.c: docker stop: the stop signal, then SIGKILL after the timeout.
+//
+//applet:stop "<1 t(time)# s(signal):"
+//config:config STOP
+//config:	bool "stop: stop running containers"
+//config:	default y
+//config:	depends on RUN
+//config:	help
+//config:	  usage: stop [-t SECONDS] [-s SIGNAL] CONTAINER...
+//config:
+//config:	  Send the stop signal (SIGTERM), then SIGKILL when the container
+//config:	  is still running after the timeout.
+//config:
+//config:	  -t, --time N       Seconds to wait before killing it (default 10)
+//config:	  -s, --signal SIG   Signal to send instead of SIGTERM
+
+#define FOR_stop
+#include "ocibox.h"
+#include "generated/flags.h"
+#include <signal.h>
+
+void stop_main(void)
+{
+  struct store st;
+  int sig = SIGTERM, secs = FLAG(t) ? (int)OPTNUM(t) : 10;
+
+  if (FLAG(s) && (sig = signal_parse(OPTSTR(s))) < 0) error_exit("%s", applet.why);
+  if (store_open(&st, STORE_READ) < 0) error_exit("%s", applet.why);
+  for (int i = 0; i < applet.argc; i++) {
+    struct container c;
+    char id[65];
+    if (container_find(&st, applet.argv[i], id) < 0 || container_load(&st, id, &c) < 0) {
+      error_msg("%s", applet.why);
+      continue;
+    }
+    if (!strcmp(c.status, "running")) {
+      container_signal(&c, sig);
+      if (container_wait_exit(&st, &c, secs < 0 ? -1 : secs * 1000) < 0) {
+        container_signal(&c, SIGKILL);
+        container_wait_exit(&st, &c, -1);
+      }
+    }
+    container_free(&c);
+    puts(applet.argv[i]);
+  }
+  store_close(&st);
+}
