@@ -90,11 +90,14 @@ $(OUT): $(OBJS)
 
 # ---- configuration (Debian's kconfig-frontends) -------------------------
 KCONF_DEPS := build/Kconfig.applets $(SYSROOT)/.stamp-all
-# Every config/*defconfig file is a target of the same name.
-DEFCONFIGS := $(notdir $(wildcard config/*defconfig))
-.PHONY: $(DEFCONFIGS)
+# Every config/*defconfig file is a target of the same name; tiny_defconfig
+# lists only what it wants on top of allnoconfig, so new applets stay out.
+DEFCONFIGS := $(filter-out tiny_defconfig,$(notdir $(wildcard config/*defconfig)))
+.PHONY: $(DEFCONFIGS) tiny_defconfig
 $(DEFCONFIGS): $(KCONF_DEPS)
 	kconfig-conf --defconfig=config/$@ Kconfig
+tiny_defconfig: $(KCONF_DEPS)
+	KCONFIG_ALLCONFIG=config/tiny_defconfig kconfig-conf --allnoconfig Kconfig
 menuconfig: $(KCONF_DEPS)
 	kconfig-mconf Kconfig
 oldconfig olddefconfig allnoconfig allyesconfig randconfig: $(KCONF_DEPS)

@@ -20,7 +20,9 @@ mkdir -p "$work/bin"
 cp "$bin" "$work/bin/ocibox"
 # Links for the applets, except where they would shadow a system command
 # the scripts rely on (rm, kill, ps...): those are run as "ocibox NAME".
-for a in $("$work/bin/ocibox" --list) docker; do
+# The docker link is ours whatever the machine has.
+ln -f "$work/bin/ocibox" "$work/bin/docker"
+for a in $("$work/bin/ocibox" --list); do
   command -v "$a" >/dev/null 2>&1 && [ "$(command -v "$a")" != "$a" ] && continue
   ln -f "$work/bin/ocibox" "$work/bin/$a"
 done
