@@ -33,7 +33,8 @@ lib-y := lib/main.c lib/args.c lib/xfuncs.c lib/buf.c lib/json.c lib/ref.c \
   lib/url.c lib/http.c lib/registry.c lib/table.c
 lib-$(CONFIG_TLS) += lib/tls.c
 lib-$(CONFIG_PULL) += lib/pull.c
-lib-$(CONFIG_RUN) += lib/container.c lib/nsinit.c lib/runtime.c lib/signame.c
+lib-$(CONFIG_RUN) += lib/container.c lib/nsinit.c lib/runtime.c lib/signame.c \
+  lib/pty.c
 lib-$(CONFIG_ARCHIVE) += lib/gunzip.c lib/layer.c
 libs-$(CONFIG_ARCHIVE) += -larchive -lz
 libs-y += -lbearssl

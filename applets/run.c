@@ -14,7 +14,7 @@
 //config:
 //config:	  -d, --detach           Run in the background and print the container ID
 //config:	  -i, --interactive      Keep STDIN open
-//config:	  -t, --tty              Allocate a pseudo-TTY
+//config:	  -t, --tty              Allocate a pseudo-TTY (from the container's devpts)
 //config:	      --rm               Remove the container when it exits
 //config:	      --name NAME        Assign a name to the container
 //config:	  -e, --env K[=V]        Set an environment variable (repeatable)
@@ -32,6 +32,7 @@
 #include "generated/flags.h"
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 
 static int child_pid;
@@ -229,7 +230,6 @@ void run_main(void)
 
   if (net && strcmp(net, "none") && strcmp(net, "host"))
     error_exit("network %s not found (this build offers none and host)", net);
-  if (FLAG(t)) error_exit("--tty is not available yet in this build");
   if (FLAG(name)) {
     const char *n = OPTSTR(name);
     if (!*n || strspn(n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != strlen(n) ||
@@ -259,6 +259,11 @@ void run_main(void)
     if (e->type == JSON_STRING) env_set(&env, &envc, e->str);
   for (struct strlist *l = OPTLIST(env_file); l; l = l->next) env_file(&env, &envc, l->s);
   for (struct strlist *l = OPTLIST(e); l; l = l->next) env_arg(&env, &envc, l->s);
+  if (FLAG(t)) {
+    int has_term = 0;
+    for (size_t i = 0; i < envc; i++) has_term |= !strncmp(env[i], "TERM=", 5);
+    if (!has_term) env_set(&env, &envc, "TERM=xterm");
+  }
   char *hn = xmprintf("HOSTNAME=%s", hostname);
   env_set(&env, &envc, hn);
   free(hn);
@@ -317,12 +322,18 @@ void run_main(void)
     .cwd = FLAG(w) ? OPTSTR(w) : json_get_str(cfg, "WorkingDir"),
     .user = FLAG(u) ? OPTSTR(u) : json_get_str(cfg, "User"),
     .net_host = net && !strcmp(net, "host"), .read_only = FLAG(read_only),
-    .privileged = FLAG(privileged), .tty_fd = -1, .stdin_null = !FLAG(i),
+    .privileged = FLAG(privileged), .console_sock = -1, .stdin_null = !FLAG(i) && !FLAG(t),
   };
   rs.layers_dir = xmprintf("%s/layers", st.root);
   rs.nlowers = im.nlayers;
   rs.lowers = xzalloc((im.nlayers + 1) * sizeof(char *));
   for (size_t i = 0; i < im.nlayers; i++) rs.lowers[i] = im.chain_ids[im.nlayers - 1 - i] + 7;
+
+  int console[2] = {-1, -1};
+  if (FLAG(t)) {
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, console)) perror_exit("socketpair");
+    rs.console_sock = console[1];
+  }
 
   if (FLAG(d)) {
     // The supervisor: its own session, the container's output to the log.
@@ -361,6 +372,11 @@ void run_main(void)
       } else {
         close(ready[1]);
         int status;
+        if (FLAG(t)) {
+          // the terminal's output goes to the log
+          int master = pty_receive(console[0]);
+          if (master >= 0) pty_relay(master, 0);
+        }
         while (waitpid(sp.pid, &status, 0) < 0 && errno == EINTR);
         cs.status = "exited";
         cs.pid = 0;
@@ -389,6 +405,7 @@ void run_main(void)
   // Foreground: we are the supervisor; stdio goes straight through.
   struct spawn sp;
   if (container_spawn(&rs, &sp) < 0) error_exit("%s", applet.why);
+  if (console[1] >= 0) close(console[1]);
   child_pid = sp.pid;
   static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
   for (size_t i = 0; i < ARRAY_LEN(sigs); i++) signal(sigs[i], forward_signal);
@@ -404,6 +421,10 @@ void run_main(void)
     cs.error = applet.why;
     error_msg("%s", applet.why);
   } else {
+    if (FLAG(t)) {
+      int master = pty_receive(console[0]);
+      if (master >= 0) pty_relay(master, FLAG(i));
+    }
     while (waitpid(sp.pid, &status, 0) < 0 && errno == EINTR);
     code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }

@@ -305,6 +305,13 @@ NORETURN void container_init(const struct run_spec *rs)
     XMOUNT(rs, 0, "sys", 0, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, 0);
   }
   make_dev(rs);
+  if (rs->console_sock >= 0) {
+    int tty = pty_child(rs->console_sock);
+    if (tty < 0) die(rs, 125, "%s", applet.why);
+    if (setsid() < 0 || ioctl(tty, TIOCSCTTY, 0)) die(rs, 125, "controlling tty: %s", strerror(errno));
+    for (int i = 0; i < 3; i++) dup2(tty, i);
+    if (tty > 2) close(tty);
+  }
   static const char *const files[] = {"hosts", "hostname", "resolv.conf"};
   for (size_t i = 0; i < ARRAY_LEN(files); i++) {
     char src[PATH_MAX], dst[64];
@@ -322,11 +329,6 @@ NORETURN void container_init(const struct run_spec *rs)
   if (sethostname(rs->hostname, strlen(rs->hostname))) die(rs, 125, "sethostname: %s", strerror(errno));
   if (!rs->net_host) loopback_up(rs);
 
-  if (rs->tty_fd >= 0) {
-    if (setsid() < 0 || ioctl(rs->tty_fd, TIOCSCTTY, 0)) die(rs, 125, "controlling tty: %s", strerror(errno));
-    for (int i = 0; i < 3; i++) dup2(rs->tty_fd, i);
-    if (rs->tty_fd > 2) close(rs->tty_fd);
-  }
   // Docker creates a missing WorkingDir, as root, before switching user.
   const char *cwd = rs->cwd && *rs->cwd ? rs->cwd : "/";
   struct stat st;

@@ -448,7 +448,7 @@ struct run_spec {
   const char *cwd, *user, *hostname;
   int net_host, read_only, privileged;
   int stdin_null;          // no -i: stdin is /dev/null, as in Docker
-  int tty_fd;              // the pty's slave end, or -1
+  int console_sock;        // -t: send the pty's master here, else -1
   int err_fd, sync_fd;     // "CODE message" back to the parent; go-ahead
 };
 // In the new namespaces: build the root, drop privileges, exec. Never returns.
@@ -462,6 +462,11 @@ int container_spawn(struct run_spec *rs, struct spawn *sp);
 // Let the child go on, then wait for its exec: 0, or its exit code
 // (125/126/127) with the reason in applet.why.
 int container_go(struct spawn *sp);
+
+// The container's terminal (lib/pty.c): made inside, master sent out.
+int pty_child(int sock);    // the slave's fd, or -1 + why
+int pty_receive(int sock);  // the master's fd, or -1 + why
+void pty_relay(int master, int with_stdin);
 
 // ---- layer tars (lib/layer.c, lib/gunzip.c) ----------------------------
 

@@ -13,7 +13,7 @@ fixture_rootfs() {
   mkdir -p "$d/bin" "$d/etc" "$d/tmp"
   cp /bin/busybox "$d/bin/" || return 1
   for a in sh echo cat ls id hostname ps mount env pwd sleep grep wc httpd wget \
-    true false touch rm mkdir head tail kill printf test stat readlink ip; do
+    true false touch rm mkdir head tail kill printf test stat readlink ip stty tty uname; do
     ln -sf busybox "$d/bin/$a"
   done
   printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\nuser:x:1000:1000::/home/user:/bin/sh\n' > "$d/etc/passwd"

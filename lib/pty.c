@@ -1,0 +1,104 @@
+// pty.c: the container's terminal (-t). The pty comes from the container's
+// own devpts instance, so ttyname() inside names /dev/pts/0; its master is
+// sent back to the supervisor over a socket (SCM_RIGHTS), which relays it
+// to the caller's terminal in raw mode and passes window size changes on.
+#include "ocibox.h"
+#include <poll.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <termios.h>
+
+// Child side, after the new /dev is mounted: make the pty, send the master,
+// make the slave our controlling terminal and stdio.
+int pty_child(int sock)
+{
+  char slave[64];
+  int master = open("dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC), fd;
+  char c = 0;
+  struct iovec iov = {&c, 1};
+  union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u = {0};
+  struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                     .msg_controllen = sizeof(u.buf)};
+
+  if (master < 0 || unlockpt(master) || ptsname_r(master, slave, sizeof(slave)))
+    return fail(errno, "pty: %s", strerror(errno));
+  // ptsname gives /dev/pts/N; we are not pivoted yet: open it relative.
+  if ((fd = open(slave + 1, O_RDWR | O_NOCTTY)) < 0) return fail(errno, "%s: %s", slave, strerror(errno));
+  m.msg_controllen = CMSG_SPACE(sizeof(int));
+  u.h.cmsg_level = SOL_SOCKET;
+  u.h.cmsg_type = SCM_RIGHTS;
+  u.h.cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(&u.h), &master, sizeof(int));
+  if (sendmsg(sock, &m, 0) != 1) return fail(errno, "send the pty: %s", strerror(errno));
+  close(master);
+  close(sock);
+  return fd;
+}
+
+int pty_receive(int sock)
+{
+  char c;
+  struct iovec iov = {&c, 1};
+  union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u;
+  struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                     .msg_controllen = sizeof(u.buf)};
+  int fd;
+
+  if (recvmsg(sock, &m, MSG_CMSG_CLOEXEC) != 1 || !CMSG_FIRSTHDR(&m) ||
+      CMSG_FIRSTHDR(&m)->cmsg_type != SCM_RIGHTS)
+    return fail(EPROTO, "the container sent no terminal");
+  memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&m)), sizeof(int));
+  return fd;
+}
+
+static volatile sig_atomic_t winch = 1;
+static void on_winch(int sig) { winch = 1; }
+
+static void copy_winsize(int master)
+{
+  struct winsize ws;
+  if (!ioctl(0, TIOCGWINSZ, &ws)) ioctl(master, TIOCSWINSZ, &ws);
+}
+
+// Relay stdin → master and master → stdout until the master reports the
+// end (EIO once every slave is closed). stdin in raw mode when a terminal.
+void pty_relay(int master, int with_stdin)
+{
+  struct termios saved, raw;
+  int tty = isatty(0) && !tcgetattr(0, &saved), in_open = with_stdin;
+  char buf[8192];
+  ssize_t n;
+
+  signal(SIGWINCH, on_winch);
+  if (tty) {
+    raw = saved;
+    cfmakeraw(&raw);
+    tcsetattr(0, TCSANOW, &raw);
+  }
+  for (;;) {
+    struct pollfd p[2] = {{master, POLLIN, 0}, {0, POLLIN, 0}};
+    if (winch) winch = 0, copy_winsize(master);
+    if (poll(p, in_open ? 2 : 1, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    if (p[0].revents) {
+      if ((n = read(master, buf, sizeof(buf))) <= 0) {
+        if (n < 0 && errno == EINTR) continue;
+        break;
+      }
+      if (writeall(1, buf, n) < 0) break;
+    }
+    if (in_open && p[1].revents) {
+      n = read(0, buf, sizeof(buf));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        // End of input: what a terminal's ^D would say.
+        in_open = 0;
+        if (!tty) writeall(master, "\x04", 1);
+      } else writeall(master, buf, n);
+    }
+  }
+  if (tty) tcsetattr(0, TCSANOW, &saved);
+}
