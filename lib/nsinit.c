@@ -14,6 +14,8 @@
 #include <sys/sysmacros.h>
 #include <linux/capability.h>
 
+NORETURN void process_init(const struct run_spec *rs);
+
 static NORETURN void die(const struct run_spec *rs, int code, const char *fmt, ...)
 {
   struct buf b = {0};
@@ -287,7 +289,6 @@ static NORETURN void exec_command(const struct run_spec *rs)
 NORETURN void container_init(const struct run_spec *rs)
 {
   char rootfs[PATH_MAX], sync;
-  uid_t uid = 0;
 
   // Wait until the parent has done its part (ids, cgroups, network).
   if (read(rs->sync_fd, &sync, 1) != 1) _exit(125);
@@ -328,6 +329,14 @@ NORETURN void container_init(const struct run_spec *rs)
   mask_paths(rs);
   if (sethostname(rs->hostname, strlen(rs->hostname))) die(rs, 125, "sethostname: %s", strerror(errno));
   if (!rs->net_host) loopback_up(rs);
+
+  process_init(rs);
+}
+
+// The process itself, for run and exec alike: working dir, privileges, exec.
+NORETURN void process_init(const struct run_spec *rs)
+{
+  uid_t uid = 0;
 
   // Docker creates a missing WorkingDir, as root, before switching user.
   const char *cwd = rs->cwd && *rs->cwd ? rs->cwd : "/";

@@ -453,6 +453,9 @@ struct run_spec {
 };
 // In the new namespaces: build the root, drop privileges, exec. Never returns.
 NORETURN void container_init(const struct run_spec *rs);
+// The last part of it, also for exec: working dir, no_new_privs,
+// capabilities, user, execve (err_fd gets "CODE message" on failure).
+NORETURN void process_init(const struct run_spec *rs);
 // clone() into new namespaces running container_init; the child waits
 // for container_go(). Returns the pid or -1 + why.
 struct spawn {
