@@ -368,6 +368,10 @@ void index_unlock(struct store *s);
 void index_free(struct index *ix);
 struct index_entry *index_find(struct index *ix, const char *name);
 struct index_entry *index_add(struct index *ix);
+// Point name at a manifest (locks, saves); *updated: it pointed elsewhere.
+// repo_digest may be NULL.
+int index_name(struct store *s, const char *name, const char *manifest_digest,
+               const char *media_type, size_t size, const char *repo_digest, int *updated);
 
 // A blob's path relative to the root: "blobs/sha256/<hex>".
 void blob_path(const char *digest, char out[96]);
@@ -503,6 +507,29 @@ struct layer_stats {
   uint64_t entries, bytes;  // tar entries seen, regular file bytes
 };
 int layer_unpack(struct reader src, int dirfd, struct layer_stats *st);
+
+// ---- images made here: load, import, commit (lib/imgwrite.c) -----------
+
+struct layer_desc {
+  char digest[72], diff_id[72], media_type[80];
+  int64_t size;
+};
+// Unpack a layer stream (tar or tar.gz) into layers/<chain> unless there;
+// the stream's and the tar's digests come back for the caller to check.
+int layer_install(struct store *s, struct reader src, const char *chain, char raw[72],
+                  char tar[72], uint64_t *bytes);
+// A layer blob already in tmp/ (tmp_name relative to the root): checked
+// against d->digest (if set) and diff_id, unpacked, renamed into blobs/.
+int layer_from_blob(struct store *s, const char *tmp_name, const char *diff_id,
+                    const char *parent_chain, struct layer_desc *d, char chain[72]);
+// An uncompressed tar (a seekable fd): gzipped into a blob, unpacked; d
+// gets digest, diff_id, size and media type.
+int layer_from_tar(struct store *s, int tar_fd, const char *parent_chain, struct layer_desc *d,
+                   char chain[72]);
+// The config blob, an OCI manifest over the layers, and the name (NULL:
+// a dangling image). The manifest's digest goes to manifest_digest.
+int image_write(struct store *s, const char *config, size_t clen, const struct layer_desc *layers,
+                size_t n, const char *name, char manifest_digest[72]);
 
 // ---- Docker's human formats (lib/fmt.c) --------------------------------
 

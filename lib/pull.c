@@ -305,61 +305,6 @@ out:
 
 // ---- the whole pull ------------------------------------------------------
 
-static int record(struct pull *p, const char *full, const char *mdigest, const char *mtype,
-                  size_t msize, const char *repo_digest, int *updated)
-{
-  struct index ix;
-  struct index_entry *e;
-  char now[40];
-  struct timespec ts;
-
-  clock_gettime(CLOCK_REALTIME, &ts);
-  fmt_rfc3339nano(now, &ts);
-  if (index_lock(&p->st, &ix) < 0) return -1;
-  e = index_find(&ix, full);
-  *updated = !e || strcmp(e->digest, mdigest);
-  if (e && *updated) {
-    // The old image keeps existing, dangling, unless another name holds it.
-    int other = 0;
-    for (size_t i = 0; i < ix.n; i++)
-      if (ix.e + i != e && !strcmp(ix.e[i].digest, e->digest)) other = 1;
-    if (!other) {
-      struct index_entry *d = index_add(&ix);
-      e = index_find(&ix, full);
-      *d = *e;
-      d->name = 0;
-      d->media_type = d->media_type ? xstrdup(d->media_type) : 0;
-      d->repo_digest = 0;
-      d->created = d->created ? xstrdup(d->created) : 0;
-    }
-  }
-  if (!e) {
-    e = index_add(&ix);
-    e->name = xstrdup(full);
-  }
-  // An image pulled by another name or dangling before: drop the dangling copy.
-  for (size_t i = 0; i < ix.n; i++)
-    if (!ix.e[i].name && !strcmp(ix.e[i].digest, mdigest)) {
-      free(ix.e[i].media_type), free(ix.e[i].repo_digest), free(ix.e[i].created);
-      ix.e[i--] = ix.e[--ix.n];
-      e = index_find(&ix, full);
-    }
-  if (*updated || !e->created) {
-    free(e->created);
-    e->created = xstrdup(now);
-  }
-  snprintf(e->digest, sizeof(e->digest), "%s", mdigest);
-  free(e->media_type);
-  e->media_type = xstrdup(mtype);
-  e->size = msize;
-  free(e->repo_digest);
-  e->repo_digest = xstrdup(repo_digest);
-  int rc = index_save(&p->st, &ix);
-  index_unlock(&p->st);
-  index_free(&ix);
-  return rc;
-}
-
 int image_pull(const char *name, const struct pull_opts *o, char out_digest[72])
 {
   struct pull p = {.o = o};
@@ -458,7 +403,7 @@ int image_pull(const char *name, const struct pull_opts *o, char out_digest[72])
   char mdigest[72];
   if (blob_put(&p.st, craw, clen, cdigest) < 0 || blob_put(&p.st, body.s, body.len, mdigest) < 0)
     goto fail;
-  if (record(&p, full.s, mdigest, type, body.len, repo_digest, &updated) < 0) goto fail;
+  if (index_name(&p.st, full.s, mdigest, type, body.len, repo_digest, &updated) < 0) goto fail;
   if (out_digest) strcpy(out_digest, mdigest);
   if (!o->quiet) {
     FILE *out = o->out ? o->out : stdout;

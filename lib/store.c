@@ -321,3 +321,61 @@ int image_load(struct store *s, const char *manifest_digest, struct image *im)
   }
   return 0;
 }
+
+// Point a name at a manifest under the index lock. The image it named
+// before stays, dangling, unless another name still holds it; a dangling
+// entry for the new manifest goes.
+int index_name(struct store *s, const char *full, const char *mdigest, const char *mtype,
+               size_t msize, const char *repo_digest, int *updated)
+{
+  struct index ix;
+  struct index_entry *e;
+  char now[40];
+  struct timespec ts;
+
+  clock_gettime(CLOCK_REALTIME, &ts);
+  fmt_rfc3339nano(now, &ts);
+  if (index_lock(s, &ix) < 0) return -1;
+  e = index_find(&ix, full);
+  *updated = !e || strcmp(e->digest, mdigest);
+  if (e && *updated) {
+    // The old image keeps existing, dangling, unless another name holds it.
+    int other = 0;
+    for (size_t i = 0; i < ix.n; i++)
+      if (ix.e + i != e && !strcmp(ix.e[i].digest, e->digest)) other = 1;
+    if (!other) {
+      struct index_entry *d = index_add(&ix);
+      e = index_find(&ix, full);
+      *d = *e;
+      d->name = 0;
+      d->media_type = d->media_type ? xstrdup(d->media_type) : 0;
+      d->repo_digest = 0;
+      d->created = d->created ? xstrdup(d->created) : 0;
+    }
+  }
+  if (!e) {
+    e = index_add(&ix);
+    e->name = xstrdup(full);
+  }
+  // An image pulled by another name or dangling before: drop the dangling copy.
+  for (size_t i = 0; i < ix.n; i++)
+    if (!ix.e[i].name && !strcmp(ix.e[i].digest, mdigest)) {
+      free(ix.e[i].media_type), free(ix.e[i].repo_digest), free(ix.e[i].created);
+      ix.e[i--] = ix.e[--ix.n];
+      e = index_find(&ix, full);
+    }
+  if (*updated || !e->created) {
+    free(e->created);
+    e->created = xstrdup(now);
+  }
+  snprintf(e->digest, sizeof(e->digest), "%s", mdigest);
+  free(e->media_type);
+  e->media_type = xstrdup(mtype);
+  e->size = msize;
+  free(e->repo_digest);
+  e->repo_digest = repo_digest ? xstrdup(repo_digest) : 0;
+  int rc = index_save(s, &ix);
+  index_unlock(s);
+  index_free(&ix);
+  return rc;
+}
