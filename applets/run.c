@@ -169,8 +169,8 @@ static char *resolv_conf(int host_net)
 }
 
 static void write_config(const char *dir, const char *id, const char *name, const struct image *im,
-                         char **argv, char **env, const char *created, const char *image_arg,
-                         const char *hostname)
+                         char **argv, size_t nentry, char **env, const char *created,
+                         const char *image_arg, const char *hostname)
 {
   struct buf b = {0};
   struct jw w;
@@ -206,9 +206,17 @@ static void write_config(const char *dir, const char *id, const char *name, cons
   jw_arr(&w, "Env");
   for (char **e = env; *e; e++) jw_str(&w, 0, *e);
   jw_end(&w);
-  jw_arr(&w, "Cmd");
-  for (char **a = argv; *a; a++) jw_str(&w, 0, *a);
-  jw_end(&w);
+  // Docker's container Config keeps the two apart (commit needs them)
+  if (argv[nentry]) {
+    jw_arr(&w, "Cmd");
+    for (char **a = argv + nentry; *a; a++) jw_str(&w, 0, *a);
+    jw_end(&w);
+  } else jw_null(&w, "Cmd");
+  if (nentry) {
+    jw_arr(&w, "Entrypoint");
+    for (size_t i = 0; i < nentry; i++) jw_str(&w, 0, argv[i]);
+    jw_end(&w);
+  } else jw_null(&w, "Entrypoint");
   jw_str(&w, "Image", image_arg);
   jw_str(&w, "WorkingDir", FLAG(w) ? OPTSTR(w) : json_get_str(cfg, "WorkingDir") ? json_get_str(cfg, "WorkingDir") : "");
   jw_end(&w);
@@ -245,6 +253,7 @@ void run_main(void)
   if (FLAG(entrypoint)) {
     if (*OPTSTR(entrypoint)) strv_add(&argv, &argc, OPTSTR(entrypoint));
   } else json_strv(json_get(cfg, "Entrypoint"), &argv, &argc);
+  size_t nentry = argc;
   if (applet.argc > 1)
     for (int i = 1; i < applet.argc; i++) strv_add(&argv, &argc, applet.argv[i]);
   else if (!FLAG(entrypoint)) json_strv(json_get(cfg, "Cmd"), &argv, &argc);
@@ -276,7 +285,8 @@ void run_main(void)
   mkdirat(st.fd, "containers", 0700);
   stage = xmprintf("%s/tmp/%d-ctr-%s", st.root, (int)getpid(), id);
   dir = container_path(&st, id, 0);
-  const char *subdirs[] = {"", "/upper", "/work", "/rootfs", "/empty"};
+  const char *subdirs[] = {"", "/upper", "/work", "/rootfs", "/init", "/init/dev", "/init/proc",
+                           "/init/sys", "/init/etc"};
   for (size_t i = 0; i < ARRAY_LEN(subdirs); i++) {
     char *p = xmprintf("%s%s", stage, subdirs[i]);
     // upper's mode becomes the root's mode in the container
@@ -296,6 +306,11 @@ void run_main(void)
   char *resolv = resolv_conf(net && !strcmp(net, "host"));
   write_file(stage, "resolv.conf", resolv);
   free(resolv);
+  char *init = xmprintf("%s/init", stage);
+  write_file(init, "etc/hosts", "");
+  write_file(init, "etc/hostname", "");
+  write_file(init, "etc/resolv.conf", "");
+  free(init);
 
   int lock = openat(st.fd, "containers.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (lock < 0 || flock(lock, LOCK_EX)) perror_exit("containers.lock");
@@ -310,7 +325,7 @@ void run_main(void)
   } else
     do container_new_name(name);
     while (container_name_taken(&st, name, other));
-  write_config(stage, id, name, &im, argv, env, created, applet.argv[0], hostname);
+  write_config(stage, id, name, &im, argv, nentry, env, created, applet.argv[0], hostname);
   struct container_state cs = {.status = "created", .error = ""};
   if (rename(stage, dir) || fsync_dir_at(st.fd, "containers")) perror_exit("rename %s", dir);
   container_save_state(&st, id, &cs);

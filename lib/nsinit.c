@@ -42,9 +42,10 @@ static void mount_overlay(const struct run_spec *rs, const char *target)
   struct buf o = {0};
 
   if (chdir(rs->layers_dir)) die(rs, 125, "%s: %s", rs->layers_dir, strerror(errno));
-  buf_adds(&o, "lowerdir=");
-  if (!rs->nlowers) buf_printf(&o, "%s/empty", rs->dir);
-  for (size_t i = 0; i < rs->nlowers; i++) buf_printf(&o, "%s%s/diff", i ? ":" : "", rs->lowers[i]);
+  // The init layer (mount points and hosts files, like Docker's "-init"
+  // layer) sits above the image, so diff and commit never see them.
+  buf_printf(&o, "lowerdir=%s/init", rs->dir);
+  for (size_t i = 0; i < rs->nlowers; i++) buf_printf(&o, ":%s/diff", rs->lowers[i]);
   buf_printf(&o, ",upperdir=%s/upper,workdir=%s/work", rs->dir, rs->dir);
   if (o.len >= 4096) die(rs, 125, "too many layers for one overlay mount (%zu)", rs->nlowers);
   XMOUNT(rs, "overlay", target, "overlay", 0, o.s);

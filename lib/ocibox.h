@@ -531,6 +531,10 @@ int layer_from_tar(struct store *s, int tar_fd, const char *parent_chain, struct
 int image_write(struct store *s, const char *config, size_t clen, const struct layer_desc *layers,
                 size_t n, const char *name, char manifest_digest[72]);
 
+// Write the tree under dirfd as a tar (pax) to out_fd, names sorted; with
+// docker_whiteouts, overlay's whiteouts and opaque dirs become Docker's.
+int tar_tree(int dirfd, int out_fd, int docker_whiteouts);
+
 // ---- Docker's human formats (lib/fmt.c) --------------------------------
 
 // go-units HumanSizeWithPrecision(n, 3): "0B", "13.3kB", "143MB", "1.99GB".
