@@ -394,7 +394,8 @@ void jw_init(struct jw *w, struct buf *b, int indent)
 static void newline(struct jw *w, int depth)
 {
   buf_addc(w->b, '\n');
-  for (int i = 0; i < depth * w->indent; i++) buf_addc(w->b, ' ');
+  if (w->indent < 0) for (int i = 0; i < depth; i++) buf_addc(w->b, '\t');
+  else for (int i = 0; i < depth * w->indent; i++) buf_addc(w->b, ' ');
 }
 
 // Separator, indentation and key before a value.

@@ -175,7 +175,7 @@ const char *json_get_str(const struct json *obj, const char *key);  // NULL unle
 int json_int(const struct json *j, long long *out);  // 0 when an integer fits
 
 // The writer appends to a buf. indent 0: compact; otherwise pretty with
-// that many spaces, like Go's json.MarshalIndent. Strings are escaped as
+// that many spaces (-1: one tab), like Go's json.MarshalIndent. Strings are escaped as
 // Go does without HTML escaping.
 struct jw {
   struct buf *b;
@@ -297,6 +297,14 @@ void tls_close(struct tls *t);  // NULL is fine
 void base64_encode(const void *p, size_t n, struct buf *out);
 int base64_decode(const char *s, struct buf *out);  // -1 on bad input
 
+// ---- registry credentials (lib/auth.c): Docker's ~/.docker/config.json --
+
+char *creds_get(const char *key);  // base64 "user:pass", or NULL
+// Store (auth) or remove (NULL) a key's entry; 1 when there was none to remove.
+int creds_set(const char *key, const char *auth);
+// The key Docker files a server under: host[:port], or Docker Hub's URL.
+const char *creds_key(const char *server, char out[300]);
+
 // ---- registry client (lib/registry.c): distribution API v2 and auth ----
 
 struct registry {
@@ -319,6 +327,15 @@ void reg_close(struct registry *r);
 // host changes). A 4xx/5xx is returned too: check resp->status.
 int reg_request(struct registry *r, const char *method, const char *tail,
                 const struct strlist *headers, struct http_resp *resp);
+// The same for any URL (upload Locations), with an optional body: bytes,
+// or len bytes streamed from fd (rewound for a retry after a 401).
+struct reg_body {
+  const void *p;
+  int fd;
+  int64_t len;
+};
+int reg_send(struct registry *r, const char *method, const struct url *u,
+             const struct strlist *headers, const struct reg_body *body, struct http_resp *resp);
 // The registry's error body as "CODE: message" (or the HTTP status).
 void reg_error(struct registry *r, struct http_resp *resp, struct buf *why);
 #define MANIFEST_MAX (4 << 20)

@@ -57,25 +57,6 @@ static int listed_insecure(const char *endpoint)
   return 0;
 }
 
-// ~/.docker/config.json (or $DOCKER_CONFIG/config.json): auths[key].auth.
-static char *stored_credentials(const char *key)
-{
-  const char *dir = getenv("DOCKER_CONFIG"), *home = getenv("HOME");
-  char *path = dir ? xmprintf("%s/config.json", dir) : xmprintf("%s/.docker/config.json", home ? home : "/root");
-  char *text, *auth = 0;
-  size_t len;
-  if (readfile_at(AT_FDCWD, path, 1 << 20, &text, &len) == 0) {
-    struct json_err err;
-    struct json *j = json_parse(text, len, &err);
-    const char *a = json_get_str(json_get(json_get(j, "auths"), key), "auth");
-    if (a && *a) auth = xstrdup(a);
-    json_free(j);
-    free(text);
-  }
-  free(path);
-  return auth;
-}
-
 int reg_open(struct registry *r, const struct ref *ref, const char *actions)
 {
   memset(r, 0, sizeof(*r));
@@ -84,7 +65,7 @@ int reg_open(struct registry *r, const struct ref *ref, const char *actions)
   snprintf(r->endpoint, sizeof(r->endpoint), "%s", hub ? "registry-1.docker.io" : ref->domain);
   strcpy(r->scheme, "https");
   r->scope = xmprintf("repository:%s:%s", ref->path, actions);
-  r->basic = stored_credentials(hub ? "https://index.docker.io/v1/" : ref->domain);
+  r->basic = creds_get(hub ? "https://index.docker.io/v1/" : ref->domain);
   // Docker's certs.d, and the one beside our daemon.json (/etc/ocibox).
   config_load();
   const char *slash = strrchr(applet.config_path, '/');
@@ -159,8 +140,12 @@ static int fetch_token(struct registry *r, const char *challenge)
     url_escape(service, &u);
     buf_addc(&u, '&');
   }
-  buf_adds(&u, "scope=");
-  url_escape(scope && !strstr(r->scope, ":push") ? scope : r->scope, &u);
+  // login asks for a token without a scope, like Docker
+  const char *sc = scope && !strstr(r->scope, ":push") ? scope : r->scope;
+  if (*sc) {
+    buf_adds(&u, "scope=");
+    url_escape(sc, &u);
+  }
   if ((rc = url_parse(u.s, &url)) < 0) goto out;
   struct strlist *hdr = 0;
   struct buf ah = {0};
@@ -220,32 +205,35 @@ static int answer_challenge(struct registry *r, const char *h)
 }
 
 // Send once, with our Authorization (unless told not to) before the
-// caller's headers.
+// caller's headers; a streamed body starts again from its beginning.
 static int send_once(struct registry *r, const char *method, const struct url *url,
-                     const struct strlist *headers, int send_auth, struct http_resp *resp)
+                     const struct strlist *headers, const struct reg_body *body, int send_auth,
+                     struct http_resp *resp)
 {
   struct strlist auth = {(struct strlist *)headers, 0};
   if (r->auth && send_auth) auth.s = xmprintf("Authorization: %s", r->auth);
-  int rc = http_request(&r->http, method, url, auth.s ? &auth : headers, 0, -1, 0, resp);
+  if (body && body->fd >= 0 && lseek(body->fd, 0, SEEK_SET))
+    return free(auth.s), fail(errno, "rewind the upload: %s", strerror(errno));
+  int rc = http_request(&r->http, method, url, auth.s ? &auth : headers, body ? body->p : 0,
+                        body ? body->fd : -1, body ? body->len : 0, resp);
   free(auth.s);
   return rc;
 }
 
-int reg_request(struct registry *r, const char *method, const char *tail,
-                const struct strlist *headers, struct http_resp *resp)
+int reg_send(struct registry *r, const char *method, const struct url *start,
+             const struct strlist *headers, const struct reg_body *body, struct http_resp *resp)
 {
-  struct url url, next;
-  char *s = xmprintf("%s://%s/v2/%s/%s", r->scheme, r->endpoint, r->ref.path, tail);
-  int rc = url_parse(s, &url), tried_auth = 0, send_auth = 1;
-  free(s);
-  if (rc < 0) return rc;
+  struct url url = *start, next;
+  int rc, tried_auth = 0, send_auth = 1;
+
   for (int hops = 0; hops <= MAX_REDIRECTS; hops++) {
-    rc = send_once(r, method, &url, headers, send_auth, resp);
+    rc = send_once(r, method, &url, headers, body, send_auth, resp);
     // A listed insecure registry that does not speak TLS: plain HTTP.
     if (rc < 0 && !hops && !strcmp(url.scheme, "https") && listed_insecure(r->endpoint)) {
       strcpy(r->scheme, "http");
       strcpy(url.scheme, "http");
-      rc = send_once(r, method, &url, headers, send_auth, resp);
+      if (!strcmp(url.port, "443")) strcpy(url.port, "80");
+      rc = send_once(r, method, &url, headers, body, send_auth, resp);
     }
     if (rc < 0) return rc;
     if (resp->status == 401 && send_auth && !tried_auth++) {
@@ -258,6 +246,9 @@ int reg_request(struct registry *r, const char *method, const char *tail,
       hops--;
       continue;
     }
+    // Only GET and HEAD follow redirects; an upload's 201/202 Location is
+    // for the caller.
+    if (strcmp(method, "GET") && strcmp(method, "HEAD")) return 0;
     if (resp->status < 300 || resp->status >= 400 || resp->status == 304) return 0;
     const char *loc = http_header(resp, "Location");
     if (!loc) return 0;
@@ -269,6 +260,16 @@ int reg_request(struct registry *r, const char *method, const char *tail,
     url = next;
   }
   return fail(ELOOP, "%s: too many redirects", r->endpoint);
+}
+
+int reg_request(struct registry *r, const char *method, const char *tail,
+                const struct strlist *headers, struct http_resp *resp)
+{
+  struct url url;
+  char *s = xmprintf("%s://%s/v2/%s/%s", r->scheme, r->endpoint, r->ref.path, tail);
+  int rc = url_parse(s, &url);
+  free(s);
+  return rc < 0 ? rc : reg_send(r, method, &url, headers, 0, resp);
 }
 
 void reg_error(struct registry *r, struct http_resp *resp, struct buf *why)
