@@ -1,15 +1,18 @@
 // version.c: ocibox's version and what this build holds, shaped like
 // `docker version`'s client part (there is no server: ocibox has no daemon).
 //
-//applet:version ">0"
+//applet:version ">0 f(format):"
 //config:config VERSION
 //config:	bool "version: show the version and the build's features"
 //config:	default y
 //config:	help
-//config:	  usage: version
+//config:	  usage: version [-f TEMPLATE]
 //config:
 //config:	  Show ocibox's version, the libraries it was built with, the
 //config:	  enabled features and applets.
+//config:
+//config:	  -f, --format TEMPLATE  Go template over {"Client":{...}}, e.g.
+//config:	                         '{{.Client.Version}}'
 
 #define FOR_version
 #include "ocibox.h"
@@ -40,9 +43,9 @@ static const char *goarch(void)
 
 void version_main(void)
 {
-  struct buf features = {0}, libs = {0};
+  struct buf features = {0}, libs = {0}, json = {0};
   const struct { int on; const char *name; } feats[] = {
-    {CFG_DOCKER_FRONT, "docker-front"},
+    {CFG_DOCKER_FRONT, "docker-front"}, {CFG_TEMPLATE, "template"},
     {CFG_TLS, "tls"}, {CFG_ARCHIVE, "archive"}, {CFG_TEST_APPLETS, "test-applets"},
   };
   for (size_t i = 0; i < ARRAY_LEN(feats); i++)
@@ -51,6 +54,29 @@ void version_main(void)
   IF_ARCHIVE(buf_printf(&libs, ", zlib %s, libarchive %s", ZLIB_VERSION, ARCHIVE_VERSION_ONLY_STRING);)
   IF_TLS(buf_adds(&libs, ", BearSSL 0.6");)
 
+  if (FLAG(format)) {
+    struct jw w;
+    jw_init(&w, &json, 0);
+    jw_obj(&w, 0);
+    jw_obj(&w, "Client");
+    jw_str(&w, "Platform", "ocibox");
+    jw_str(&w, "Version", OCIBOX_VERSION);
+    jw_str(&w, "GitCommit", OCIBOX_COMMIT);
+    jw_str(&w, "Os", "linux");
+    jw_str(&w, "Arch", goarch());
+    jw_str(&w, "Libraries", buf_str(&libs));
+    jw_str(&w, "Features", buf_str(&features));
+    jw_end(&w);
+    jw_end(&w);
+    if (!CFG_TEMPLATE) error_exit("--format needs a build with CONFIG_TEMPLATE");
+    struct json_err err;
+    struct json *v = json_parse(json.s, json.len, &err);
+    struct tpl *t = tpl_parse(OPTSTR(format));
+    struct buf out = {0};
+    if (!t || tpl_exec(t, v, &out) < 0) error_exit("%s", applet.why);
+    printf("%s\n", buf_str(&out));
+    return;
+  }
   printf("Client: ocibox\n"
          " Version:           %s\n"
          " Git commit:        %s\n"
