@@ -458,6 +458,25 @@ int signal_parse(const char *s);
 // Wait until it is no longer running (or gone); -1 on timeout (ms, -1: none).
 int container_wait_exit(struct store *s, struct container *c, int timeout_ms);
 
+// ---- creating and starting containers (lib/create.c, lib/start.c) ------
+
+// What run and create are told; NULL/0 for "not given".
+struct create_opts {
+  const char *image;        // as the user wrote it (pulled when missing)
+  char **argv;              // the command after the image
+  int argc;
+  const char *name, *workdir, *user, *hostname, *entrypoint, *network;
+  struct strlist *env, *env_files;
+  int tty, interactive, auto_remove, read_only, privileged;
+};
+// Make the container (pulling the image if need be); its id goes to id.
+// Ends the program with Docker's message on any error.
+int xcontainer_create(const struct create_opts *o, char id[65]);
+// Start it: detached (a supervisor of its own, 0 once it runs) or
+// attached (we supervise: its exit status). -(125|126|127) with
+// applet.why when it could not start.
+int container_start(struct store *st, const char *id, int detach, int interactive);
+
 // ---- running a container (lib/nsinit.c, lib/runtime.c) -----------------
 
 struct run_spec {

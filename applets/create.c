@@ -1,0 +1,46 @@
+// create.c: docker create: a container from an image, not started.
+//
+//applet:create "^<1 i(interactive) t(tty) (rm) (name): e(env)* (env-file)* w(workdir): u(user): h(hostname): (entrypoint): (network): (read-only) (privileged)" err125
+//config:config CREATE
+//config:	bool "create: create a new container"
+//config:	default y
+//config:	depends on RUN
+//config:	help
+//config:	  usage: create [OPTIONS] IMAGE [COMMAND] [ARG...]
+//config:
+//config:	  Create a new container (pulling the image when it is not in the
+//config:	  store) and print its ID; start runs it. Options go before IMAGE.
+//config:
+//config:	  -i, --interactive      Keep STDIN open
+//config:	  -t, --tty              Allocate a pseudo-TTY (from the container's devpts)
+//config:	      --rm               Remove the container when it exits
+//config:	      --name NAME        Assign a name to the container
+//config:	  -e, --env K[=V]        Set an environment variable (repeatable)
+//config:	      --env-file FILE    Read environment variables from a file
+//config:	  -w, --workdir DIR      Working directory inside the container
+//config:	  -u, --user USER[:GROUP]  Username or UID (and group)
+//config:	  -h, --hostname NAME    Container host name
+//config:	      --entrypoint CMD   Overwrite the image's ENTRYPOINT
+//config:	      --network MODE     none or host (default: own namespace, loopback only)
+//config:	      --read-only        Mount the container's root read-only
+//config:	      --privileged       Keep every capability
+
+
+#define FOR_create
+#include "ocibox.h"
+#include "generated/flags.h"
+
+void create_main(void)
+{
+  struct create_opts o = {
+    .image = applet.argv[0], .argv = applet.argv + 1, .argc = applet.argc - 1,
+    .name = OPTSTR(name), .workdir = OPTSTR(w), .user = OPTSTR(u), .hostname = OPTSTR(h),
+    .entrypoint = OPTSTR(entrypoint), .network = OPTSTR(network), .env = OPTLIST(e),
+    .env_files = OPTLIST(env_file), .tty = FLAG(t), .interactive = FLAG(i),
+    .auto_remove = FLAG(rm), .read_only = FLAG(read_only), .privileged = FLAG(privileged),
+  };
+  char id[65];
+
+  xcontainer_create(&o, id);
+  puts(id);
+}

@@ -1,0 +1,44 @@
+// restart.c: docker restart: stop (the stop signal, then SIGKILL after
+// the timeout) and start again, detached.
+//
+//applet:restart "<1 t(time)#"
+//config:config RESTART
+//config:	bool "restart: restart containers"
+//config:	default y
+//config:	depends on RUN
+//config:	help
+//config:	  usage: restart [-t SECONDS] CONTAINER...
+//config:
+//config:	  -t, --time N   Seconds to wait for it to stop before killing it (default 10)
+
+#define FOR_restart
+#include "ocibox.h"
+#include "generated/flags.h"
+#include <signal.h>
+
+void restart_main(void)
+{
+  struct store st;
+  int secs = FLAG(t) ? (int)OPTNUM(t) : 10;
+
+  if (store_open(&st, STORE_USE) < 0) error_exit("%s", applet.why);
+  for (int i = 0; i < applet.argc; i++) {
+    struct container c;
+    char id[65];
+    if (container_find(&st, applet.argv[i], id) < 0 || container_load(&st, id, &c) < 0) {
+      error_msg("%s", applet.why);
+      continue;
+    }
+    if (!strcmp(c.status, "running")) {
+      container_signal(&c, SIGTERM);
+      if (container_wait_exit(&st, &c, secs < 0 ? -1 : secs * 1000) < 0) {
+        container_signal(&c, SIGKILL);
+        container_wait_exit(&st, &c, -1);
+      }
+    }
+    container_free(&c);
+    if (container_start(&st, id, 1, 0) < 0) error_msg("%s", applet.why);
+    else puts(applet.argv[i]);
+  }
+  store_close(&st);
+}

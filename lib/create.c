@@ -1,0 +1,300 @@
+// create.c: a container on disk from an image and Docker's run/create
+// options: containers/<id>/ with config.json (Docker's container JSON),
+// state.json, the init layer (mount points, hosts files), upper and work.
+// The dir is built in tmp/ and renamed into place under containers.lock,
+// so a name is never taken twice and no half container is ever seen.
+#include "ocibox.h"
+#include <sys/file.h>
+
+// The image by name (normalised) or by image ID (prefix); pulls a missing
+// name like Docker does.
+static void find_image(struct store *st, const char *arg, struct image *im)
+{
+  struct index ix;
+  struct ref r;
+  struct buf full = {0};
+  const char *digest = 0;
+  size_t n = strlen(arg);
+
+  if (index_load(st, &ix) < 0) error_exit("%s", applet.why);
+  if (!ref_parse(arg, &r)) {
+    ref_full(&r, &full);
+    struct index_entry *e = index_find(&ix, full.s);
+    if (e) digest = e->digest;
+  }
+  if (!digest && n >= 4 && is_image_id(arg) + (strspn(arg, "0123456789abcdef") == n)) {
+    for (size_t i = 0; i < ix.n && !digest; i++) {
+      struct image cand;
+      if (image_load(st, ix.e[i].digest, &cand) < 0) continue;
+      if (!strncmp(cand.config_digest + 7, arg + (strncmp(arg, "sha256:", 7) ? 0 : 7), n)) digest = ix.e[i].digest;
+      image_free(&cand);
+    }
+  }
+  if (!digest) {
+    char d[72];
+    struct pull_opts o = {.out = stderr};
+    if (!CFG_PULL) error_exit("Unable to find image '%s' locally", arg);
+    if (ref_parse(arg, &r) < 0) error_exit("%s", applet.why);
+    buf_free(&full);
+    ref_familiar(&r, &full);
+    fprintf(stderr, "Unable to find image '%s' locally\n", full.s);
+    if (image_pull(full.s, &o, d) < 0) error_exit("%s", applet.why);
+    index_free(&ix);
+    buf_free(&full);
+    if (image_load(st, d, im) < 0) error_exit("%s", applet.why);
+    return;
+  }
+  if (image_load(st, digest, im) < 0) error_exit("%s", applet.why);
+  index_free(&ix);
+  buf_free(&full);
+}
+
+static void strv_add(char ***v, size_t *n, const char *s)
+{
+  *v = xrealloc(*v, (*n + 2) * sizeof(**v));
+  (*v)[(*n)++] = xstrdup(s);
+  (*v)[*n] = 0;
+}
+
+// Set NAME=VALUE in env, replacing an earlier NAME.
+static void env_set(char ***env, size_t *n, const char *kv)
+{
+  size_t k = strcspn(kv, "=");
+
+  for (size_t i = 0; i < *n; i++)
+    if (!strncmp((*env)[i], kv, k) && (*env)[i][k] == '=') {
+      free((*env)[i]);
+      (*env)[i] = xstrdup(kv);
+      return;
+    }
+  strv_add(env, n, kv);
+}
+
+// -e NAME=VALUE, or -e NAME to pass the caller's value (dropped if unset).
+static void env_arg(char ***env, size_t *n, const char *arg)
+{
+  if (strchr(arg, '=')) env_set(env, n, arg);
+  else if (getenv(arg)) {
+    char *kv = xmprintf("%s=%s", arg, getenv(arg));
+    env_set(env, n, kv);
+    free(kv);
+  }
+}
+
+static void env_file(char ***env, size_t *n, const char *path)
+{
+  size_t len;
+  char *text = xreadfile(path, 1 << 20, &len), *save;
+
+  for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(0, "\n", &save)) {
+    line[strcspn(line, "\r")] = 0;
+    while (*line == ' ' || *line == '\t') line++;
+    if (!*line || *line == '#') continue;
+    env_arg(env, n, line);
+  }
+  free(text);
+}
+
+static void json_strv(const struct json *arr, char ***v, size_t *n)
+{
+  for (struct json *e = arr && arr->type == JSON_ARRAY ? arr->child : 0; e; e = e->next)
+    if (e->type == JSON_STRING) strv_add(v, n, e->str);
+}
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+  char *p = xmprintf("%s/%s", dir, name);
+  int fd = xopen(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  xwriteall(fd, text, strlen(text));
+  if (fsync(fd)) perror_exit("fsync %s", p);
+  close(fd);
+  free(p);
+}
+
+// The container's resolv.conf: the host's, without loopback resolvers it
+// could not reach from its own network namespace.
+static char *resolv_conf(int host_net)
+{
+  char *text;
+  size_t len;
+  struct buf b = {0};
+
+  if (readfile_at(AT_FDCWD, "/etc/resolv.conf", 1 << 16, &text, &len) < 0) return xstrdup("");
+  for (char *line = text, *nl; *line; line = nl) {
+    nl = strchrnul(line, '\n');
+    if (*nl) nl++;
+    if (!host_net && !strncmp(line, "nameserver", 10) &&
+        (strstr(line, " 127.") || strstr(line, " ::1")))
+      continue;
+    buf_add(&b, line, nl - line);
+  }
+  free(text);
+  return b.s ? buf_steal(&b) : xstrdup("");
+}
+
+static void write_config(const struct create_opts *o, const char *dir, const char *id,
+                         const char *name, const struct image *im, char **argv, size_t nentry,
+                         char **env, const char *created, const char *hostname)
+{
+  struct buf b = {0};
+  struct jw w;
+  struct json *cfg = json_get(im->config, "config");
+
+  jw_init(&w, &b, 0);
+  jw_obj(&w, 0);
+  jw_str(&w, "Id", id);
+  jw_str(&w, "Created", created);
+  jw_str(&w, "Path", argv[0]);
+  jw_arr(&w, "Args");
+  for (char **a = argv + 1; *a; a++) jw_str(&w, 0, *a);
+  jw_end(&w);
+  jw_str(&w, "Image", im->config_digest);
+  jw_str(&w, "ManifestDigest", im->manifest_digest);
+  jw_arr(&w, "Layers");
+  for (size_t i = im->nlayers; i-- > 0;) jw_str(&w, 0, im->chain_ids[i]);
+  jw_end(&w);
+  char *slash_name = xmprintf("/%s", name);
+  jw_str(&w, "Name", slash_name);
+  free(slash_name);
+  jw_obj(&w, "HostConfig");
+  jw_str(&w, "NetworkMode", o->network ? o->network : "none");
+  jw_bool(&w, "AutoRemove", o->auto_remove);
+  jw_bool(&w, "Privileged", o->privileged);
+  jw_bool(&w, "ReadonlyRootfs", o->read_only);
+  jw_end(&w);
+  jw_obj(&w, "Config");
+  jw_str(&w, "Hostname", hostname);
+  jw_str(&w, "User", o->user ? o->user : json_get_str(cfg, "User") ? json_get_str(cfg, "User") : "");
+  jw_bool(&w, "Tty", o->tty);
+  jw_bool(&w, "OpenStdin", o->interactive);
+  jw_arr(&w, "Env");
+  for (char **e = env; *e; e++) jw_str(&w, 0, *e);
+  jw_end(&w);
+  // Docker's container Config keeps the two apart (commit needs them)
+  if (argv[nentry]) {
+    jw_arr(&w, "Cmd");
+    for (char **a = argv + nentry; *a; a++) jw_str(&w, 0, *a);
+    jw_end(&w);
+  } else jw_null(&w, "Cmd");
+  if (nentry) {
+    jw_arr(&w, "Entrypoint");
+    for (size_t i = 0; i < nentry; i++) jw_str(&w, 0, argv[i]);
+    jw_end(&w);
+  } else jw_null(&w, "Entrypoint");
+  jw_str(&w, "Image", o->image);
+  jw_str(&w, "WorkingDir", o->workdir ? o->workdir : json_get_str(cfg, "WorkingDir") ? json_get_str(cfg, "WorkingDir") : "");
+  jw_end(&w);
+  jw_end(&w);
+  buf_addc(&b, '\n');
+  write_file(dir, "config.json", b.s);
+  buf_free(&b);
+}
+
+int xcontainer_create(const struct create_opts *o, char id[65])
+{
+  struct store st;
+  struct image im;
+  char name[64], created[40], *dir, *stage, **argv = 0, **env = 0;
+  size_t argc = 0, envc = 0;
+  struct json *cfg;
+  const char *net = o->network;
+  struct timespec now;
+
+  if (net && strcmp(net, "none") && strcmp(net, "host"))
+    error_exit("network %s not found (this build offers none and host)", net);
+  if (o->name) {
+    const char *n = o->name;
+    if (!*n || strspn(n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != strlen(n) ||
+        !strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", *n))
+      error_exit("Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", n);
+  }
+  if (store_open(&st, STORE_USE) < 0) error_exit("%s", applet.why);
+  find_image(&st, o->image, &im);
+  cfg = json_get(im.config, "config");
+
+  // Entrypoint + Cmd with Docker's rules: --entrypoint resets the image's
+  // Cmd; a command after the image replaces Cmd.
+  if (o->entrypoint) {
+    if (*o->entrypoint) strv_add(&argv, &argc, o->entrypoint);
+  } else json_strv(json_get(cfg, "Entrypoint"), &argv, &argc);
+  size_t nentry = argc;
+  if (o->argc)
+    for (int i = 0; i < o->argc; i++) strv_add(&argv, &argc, o->argv[i]);
+  else if (!o->entrypoint) json_strv(json_get(cfg, "Cmd"), &argv, &argc);
+  if (!argc) error_exit("no command specified");
+
+  container_new_id(id);
+  char hostname[65];
+  snprintf(hostname, sizeof(hostname), "%s", o->hostname ? o->hostname : id);
+  if (!o->hostname) hostname[12] = 0;
+  env_set(&env, &envc, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+  for (struct json *e = json_get(cfg, "Env") ? json_get(cfg, "Env")->child : 0; e; e = e->next)
+    if (e->type == JSON_STRING) env_set(&env, &envc, e->str);
+  for (struct strlist *l = o->env_files; l; l = l->next) env_file(&env, &envc, l->s);
+  for (struct strlist *l = o->env; l; l = l->next) env_arg(&env, &envc, l->s);
+  if (o->tty) {
+    int has_term = 0;
+    for (size_t i = 0; i < envc; i++) has_term |= !strncmp(env[i], "TERM=", 5);
+    if (!has_term) env_set(&env, &envc, "TERM=xterm");
+  }
+  char *hn = xmprintf("HOSTNAME=%s", hostname);
+  env_set(&env, &envc, hn);
+  free(hn);
+  int has_home = 0;
+  for (size_t i = 0; i < envc; i++) has_home |= !strncmp(env[i], "HOME=", 5);
+  if (!has_home) env_set(&env, &envc, "HOME=/root");
+
+  // The container dir is built in tmp/ and renamed into place under the
+  // names lock, so a name is never taken twice and no half dir shows.
+  mkdirat(st.fd, "containers", 0700);
+  stage = xmprintf("%s/tmp/%d-ctr-%s", st.root, (int)getpid(), id);
+  dir = container_path(&st, id, 0);
+  const char *subdirs[] = {"", "/upper", "/work", "/rootfs", "/init", "/init/dev", "/init/proc",
+                           "/init/sys", "/init/etc"};
+  for (size_t i = 0; i < ARRAY_LEN(subdirs); i++) {
+    char *p = xmprintf("%s%s", stage, subdirs[i]);
+    // upper's mode becomes the root's mode in the container
+    if (mkdir(p, i ? 0755 : 0700)) perror_exit("mkdir %s", p);
+    free(p);
+  }
+  clock_gettime(CLOCK_REALTIME, &now);
+  fmt_rfc3339nano(created, &now);
+  char *hosts = xmprintf("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+                         "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\n"
+                         "ff02::2\tip6-allrouters\n127.0.1.1\t%s\n", hostname);
+  write_file(stage, "hosts", hosts);
+  free(hosts);
+  char *hfile = xmprintf("%s\n", hostname);
+  write_file(stage, "hostname", hfile);
+  free(hfile);
+  char *resolv = resolv_conf(net && !strcmp(net, "host"));
+  write_file(stage, "resolv.conf", resolv);
+  free(resolv);
+  char *init = xmprintf("%s/init", stage);
+  write_file(init, "etc/hosts", "");
+  write_file(init, "etc/hostname", "");
+  write_file(init, "etc/resolv.conf", "");
+  free(init);
+
+  int lock = openat(st.fd, "containers.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock < 0 || flock(lock, LOCK_EX)) perror_exit("containers.lock");
+  char other[65];
+  if (o->name) {
+    snprintf(name, sizeof(name), "%s", o->name);
+    if (container_name_taken(&st, name, other)) {
+      rm_rf(stage);
+      error_exit("Conflict. The container name \"/%s\" is already in use by container \"%s\". "
+                 "You have to remove (or rename) that container to be able to reuse that name.", name, other);
+    }
+  } else
+    do container_new_name(name);
+    while (container_name_taken(&st, name, other));
+  write_config(o, stage, id, name, &im, argv, nentry, env, created, hostname);
+  struct container_state cs = {.status = "created", .error = ""};
+  if (rename(stage, dir) || fsync_dir_at(st.fd, "containers")) perror_exit("rename %s", dir);
+  container_save_state(&st, id, &cs);
+  close(lock);
+  store_close(&st);
+  image_free(&im);
+  return 0;
+}

@@ -1,0 +1,169 @@
+// start.c: start a created or stopped container from its config.json,
+// supervised either by us (attached: stdio or the terminal relayed, its
+// exit status returned) or by a forked supervisor in its own session
+// (detached: output to containers/<id>/container.log). The supervisor
+// records the state, and removes the container after it when AutoRemove.
+#include "ocibox.h"
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+static int child_pid;
+
+static void forward_signal(int sig)
+{
+  if (child_pid > 0) kill(child_pid, sig);
+}
+
+// A NULL-terminated vector over a JSON string array (first prepended).
+static char **strv(const struct json *a, const char *first)
+{
+  size_t n = a && a->type == JSON_ARRAY ? a->len : 0, k = 0;
+  char **v = xzalloc((n + 2) * sizeof(*v));
+
+  if (first) v[k++] = (char *)first;
+  for (struct json *e = a && a->type == JSON_ARRAY ? a->child : 0; e; e = e->next)
+    if (e->type == JSON_STRING) v[k++] = e->str;
+  return v;
+}
+
+static int is_true(const struct json *j)
+{
+  return j && j->type == JSON_TRUE;
+}
+
+static void now_into(char out[40])
+{
+  struct timespec t;
+  clock_gettime(CLOCK_REALTIME, &t);
+  fmt_rfc3339nano(out, &t);
+}
+
+// Wait for the container, relaying its terminal if it has one; the state
+// is recorded before and after. Returns its exit status.
+static int supervise(struct store *st, const char *id, struct run_spec *rs, int console,
+                     int relay_stdin, int ready_fd, struct container_state *cs)
+{
+  struct spawn sp;
+  int status = 0, code;
+
+  if (container_spawn(rs, &sp) < 0) {
+    if (ready_fd >= 0) dprintf(ready_fd, "125 %s", applet.why);
+    return -125;
+  }
+  if (rs->console_sock >= 0) close(rs->console_sock);
+  child_pid = sp.pid;
+  cs->pid = sp.pid;
+  cs->status = "running";
+  now_into(cs->started_at);
+  *cs->finished_at = 0;
+  container_save_state(st, id, cs);
+  if ((code = container_go(&sp))) {
+    if (ready_fd >= 0) dprintf(ready_fd, "%d %s", code, applet.why);
+    waitpid(sp.pid, 0, 0);
+    cs->error = applet.why;
+    code = -code;
+  } else {
+    if (ready_fd >= 0) close(ready_fd);
+    if (console >= 0) {
+      int master = pty_receive(console);
+      if (master >= 0) pty_relay(master, relay_stdin);
+    }
+    while (waitpid(sp.pid, &status, 0) < 0 && errno == EINTR);
+    code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  cs->status = "exited";
+  cs->pid = cs->shim_pid = 0;
+  cs->exit_code = code < 0 ? -code : code;
+  now_into(cs->finished_at);
+  return code;
+}
+
+int container_start(struct store *st, const char *id, int detach, int interactive)
+{
+  struct container c;
+  struct container_state cs = {.status = "created", .error = ""};
+  int console[2] = {-1, -1}, code;
+
+  if (container_load(st, id, &c) < 0) return -1;
+  if (!strcmp(c.status, "running")) {
+    container_free(&c);
+    return 0;  // Docker: starting a running container is fine
+  }
+  struct json *cfg = json_get(c.config, "Config"), *host = json_get(c.config, "HostConfig");
+  struct json *layers = json_get(c.config, "Layers");
+  const char *net = json_get_str(host, "NetworkMode");
+  int tty = is_true(json_get(cfg, "Tty"));
+  char *dir = container_path(st, id, 0);
+  struct run_spec rs = {
+    .dir = dir, .env = strv(json_get(cfg, "Env"), 0),
+    .argv = strv(json_get(c.config, "Args"), json_get_str(c.config, "Path")),
+    .cwd = json_get_str(cfg, "WorkingDir"), .user = json_get_str(cfg, "User"),
+    .hostname = json_get_str(cfg, "Hostname"),
+    .net_host = net && !strcmp(net, "host"),
+    .read_only = is_true(json_get(host, "ReadonlyRootfs")),
+    .privileged = is_true(json_get(host, "Privileged")),
+    .console_sock = -1, .stdin_null = !interactive && !tty,
+  };
+  rs.layers_dir = xmprintf("%s/layers", st->root);
+  rs.nlowers = layers && layers->type == JSON_ARRAY ? layers->len : 0;
+  rs.lowers = xzalloc((rs.nlowers + 1) * sizeof(char *));
+  size_t i = 0;
+  for (struct json *l = rs.nlowers ? layers->child : 0; l; l = l->next)
+    if (l->type == JSON_STRING && digest_valid(l->str)) rs.lowers[i++] = l->str + 7;
+  rs.nlowers = i;
+  if (tty) {
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, console)) perror_exit("socketpair");
+    rs.console_sock = console[1];
+  }
+  int auto_remove = is_true(json_get(host, "AutoRemove"));
+
+  if (detach) {
+    int ready[2];
+    if (pipe2(ready, O_CLOEXEC)) perror_exit("pipe");
+    fflush(0);
+    pid_t shim = fork();
+    if (shim < 0) perror_exit("fork");
+    if (!shim) {
+      close(ready[0]);
+      setsid();
+      int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+      char *log = container_path(st, id, "container.log");
+      int logfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+      if (null < 0 || logfd < 0) _exit(125);
+      dup2(null, 0);
+      dup2(logfd, 1);
+      dup2(logfd, 2);
+      cs.shim_pid = getpid();
+      supervise(st, id, &rs, console[0], 0, ready[1], &cs);
+      if (auto_remove) rm_rf(dir);
+      else container_save_state(st, id, &cs);
+      _exit(0);
+    }
+    close(ready[1]);
+    if (console[1] >= 0) close(console[1]);
+    char msg[1024];
+    ssize_t n = readall(ready[0], msg, sizeof(msg) - 1);
+    close(ready[0]);
+    code = 0;
+    if (n > 0) {
+      msg[n] = 0;
+      code = -(atoi(msg) ? atoi(msg) : 125);
+      fail(EIO, "%s", strchrnul(msg, ' ') + !!*strchrnul(msg, ' '));
+    }
+  } else {
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+    for (size_t k = 0; k < ARRAY_LEN(sigs); k++) signal(sigs[k], forward_signal);
+    cs.shim_pid = getpid();
+    code = supervise(st, id, &rs, console[0], interactive, -1, &cs);
+    if (auto_remove) rm_rf(dir);
+    else container_save_state(st, id, &cs);
+  }
+  free(dir);
+  free(rs.env);
+  free(rs.argv);
+  free(rs.lowers);
+  free((char *)rs.layers_dir);
+  container_free(&c);
+  return code;
+}
