@@ -8,8 +8,8 @@
 
 // Unpack src into layers/<chain> through a staging dir in tmp/. The raw
 // and tar digests of the whole stream come back for checking.
-int layer_install(struct store *s, struct reader src, const char *chain, char raw[72],
-                  char tar[72], uint64_t *bytes)
+int layer_install(struct store *s, struct reader src, const char *chain, const char *want_diff,
+                  char raw[72], char tar[72], uint64_t *bytes)
 {
   char staging[160], diff[192], meta[192], final[96];
   struct digest draw, dtar;
@@ -36,6 +36,11 @@ int layer_install(struct store *s, struct reader src, const char *chain, char ra
   digest_final(&draw, raw);
   digest_final(&dtar, tar);
   *bytes = ls.bytes;
+  // Checked before the rename: layers/<chain> must only ever hold its chain.
+  if (want_diff && strcmp(tar, want_diff)) {
+    fail(EIO, "its content has diff_id %s, the config says %s", tar, want_diff);
+    goto out;
+  }
   if (!layer_exists(s, chain)) {
     int len;
     char json[256];
@@ -82,9 +87,14 @@ int layer_from_blob(struct store *s, const char *tmp_name, const char *diff_id,
   if (fd < 0) return fail(errno, "%s: %s", tmp_name, strerror(errno));
   fstat(fd, &st);
   chain_id(parent_chain, diff_id, chain);
-  rc = layer_install(s, reader_fd(&fd), chain, raw, tar, &bytes);
+  rc = layer_install(s, reader_fd(&fd), chain, diff_id, raw, tar, &bytes);
   close(fd);
-  if (rc < 0) return -1;
+  if (rc < 0) {
+    char *why = xstrdup(applet.why);
+    fail(EIO, "layer %s: %s", *d->digest ? d->digest : raw, why);
+    free(why);
+    return -1;
+  }
   if (*d->digest && strcmp(raw, d->digest))
     return fail(EIO, "layer %s: its content has digest %s", d->digest, raw);
   strcpy(d->digest, raw);
@@ -161,7 +171,8 @@ int layer_from_tar(struct store *s, int tar_fd, const char *parent_chain, struct
     return -1;
   }
   chain_id(parent_chain, d->diff_id, chain);
-  if (lseek(tar_fd, 0, SEEK_SET) || layer_install(s, reader_fd(&tar_fd), chain, raw, tar, &bytes) < 0) {
+  if (lseek(tar_fd, 0, SEEK_SET) ||
+      layer_install(s, reader_fd(&tar_fd), chain, d->diff_id, raw, tar, &bytes) < 0) {
     unlinkat(s->fd, gzname, 0);
     return -1;
   }

@@ -550,10 +550,11 @@ struct layer_desc {
   char digest[72], diff_id[72], media_type[80];
   int64_t size;
 };
-// Unpack a layer stream (tar or tar.gz) into layers/<chain> unless there;
-// the stream's and the tar's digests come back for the caller to check.
-int layer_install(struct store *s, struct reader src, const char *chain, char raw[72],
-                  char tar[72], uint64_t *bytes);
+// Unpack a layer stream (tar or tar.gz) into layers/<chain> unless there,
+// refusing (before anything is renamed into place) a tar whose digest is
+// not want_diff; the stream's and the tar's digests come back.
+int layer_install(struct store *s, struct reader src, const char *chain, const char *want_diff,
+                  char raw[72], char tar[72], uint64_t *bytes);
 // A layer blob already in tmp/ (tmp_name relative to the root): checked
 // against d->digest (if set) and diff_id, unpacked, renamed into blobs/.
 int layer_from_blob(struct store *s, const char *tmp_name, const char *diff_id,
@@ -570,6 +571,12 @@ int image_write(struct store *s, const char *config, size_t clen, const struct l
 // Write the tree under dirfd as a tar (pax) to out_fd, names sorted; with
 // docker_whiteouts, overlay's whiteouts and opaque dirs become Docker's.
 int tar_tree(int dirfd, int out_fd, int docker_whiteouts);
+
+// Write key: an image config's "config" object (base, or NULL) with
+// Dockerfile instructions applied, as import -c and commit -c take them
+// (lib/changes.c). -1 + why, and nothing written, if one is invalid.
+int config_changes(struct jw *w, const char *key, const struct json *base,
+                   const struct strlist *changes);
 
 // ---- Docker's human formats (lib/fmt.c) --------------------------------
 

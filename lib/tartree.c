@@ -134,6 +134,8 @@ static int walk_dir(struct walk *w, int dirfd, const char *prefix)
       }
       if (!rc) rc = walk_dir(w, sub, dpath);
       free(dpath);
+    } else if (S_ISSOCK(st.st_mode)) {
+      // Docker skips sockets: a tar cannot hold them
     } else rc = put_file(w, dirfd, names[i], path, &st);
     free(path);
   }
