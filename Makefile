@@ -87,7 +87,7 @@ $(O)/%.o: %.c $(GEN) lib/ocibox.h | $(SYSROOT)/.stamp-all
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(OUT): $(OBJS)
+$(OUT): $(OBJS) $(SYSROOT)/.stamp-all
 	$(CC) $(LDFLAGS) -o $(O)/ocibox.unstripped $(OBJS) $(libs-y)
 	strip -s -R .comment -R .note -o $@ $(O)/ocibox.unstripped
 

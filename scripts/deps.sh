@@ -90,14 +90,16 @@ fetch() {
 
 # ---- the libraries ------------------------------------------------------
 build_zlib() {
-  [ -f "$SYSROOT/.stamp-zlib" ] && return 0
+  # the stamp names the flags: a change of them rebuilds
+  [ -f "$SYSROOT/.stamp-zlib-dyncrc" ] && return 0
   fetch zlib 1:1.2.13.dfsg-1
   say "building zlib"
   (cd "$SRC/zlib" && make distclean >/dev/null 2>&1 || true
-   CC=musl-gcc CFLAGS="$OPT" ./configure --static --prefix="$SYSROOT" >/dev/null &&
+   # DYNAMIC_CRC_TABLE: crc32's 8 KiB of tables made at run time, not stored
+   CC=musl-gcc CFLAGS="$OPT -DDYNAMIC_CRC_TABLE" ./configure --static --prefix="$SYSROOT" >/dev/null &&
    make -j"$JOBS" libz.a >/dev/null && make install >/dev/null) ||
     die "zlib build failed"
-  touch "$SYSROOT/.stamp-zlib"
+  touch "$SYSROOT/.stamp-zlib-dyncrc"
 }
 
 build_bearssl() {
