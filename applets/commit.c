@@ -2,18 +2,20 @@
 // upper dir as one layer with Docker's whiteouts, on top of the image's
 // layers, with the container's config and a history entry.
 //
-//applet:commit "<1 >2 a(author): m(message):"
+//applet:commit "<1 >2 a(author): m(message): c(change)*"
 //config:config COMMIT
 //config:	bool "commit: create a new image from a container's changes"
 //config:	default y
 //config:	depends on RUN && ARCHIVE
 //config:	help
-//config:	  usage: commit [-a AUTHOR] [-m MESSAGE] CONTAINER [REPOSITORY[:TAG]]
+//config:	  usage: commit [-a AUTHOR] [-m MESSAGE] [-c CHANGE]... CONTAINER [REPOSITORY[:TAG]]
 //config:
 //config:	  Create a new image from a container's changes and print its ID.
 //config:
 //config:	  -a, --author TEXT    Author (e.g. "John Hannibal Smith <hannibal@a-team.com>")
 //config:	  -m, --message TEXT   Commit message
+//config:	  -c, --change INSTR   Apply a Dockerfile instruction (CMD, ENTRYPOINT, ENV,
+//config:	                       EXPOSE, LABEL, USER, VOLUME, WORKDIR, STOPSIGNAL)
 
 #define FOR_commit
 #include "ocibox.h"
@@ -44,17 +46,26 @@ static void new_config(struct buf *b, const struct image *im, const struct conta
   jw_str(&w, "created", now);
   if (FLAG(a)) jw_str(&w, "author", OPTSTR(a));
   jw_str(&w, "container", c->id);
-  jw_obj(&w, "config");
+  // The image's config with the container's settings, then -c changes.
+  struct buf mb = {0};
+  struct jw mw;
+  struct json_err err;
+  jw_init(&mw, &mb, 0);
+  jw_obj(&mw, 0);
   for (e = ic && ic->type == JSON_OBJECT ? ic->child : 0; e; e = e->next)
     if (strcmp(e->key, "Env") && strcmp(e->key, "Cmd") && strcmp(e->key, "Entrypoint") &&
         strcmp(e->key, "WorkingDir") && strcmp(e->key, "User"))
-      jw_value(&w, e->key, e);
-  strv_json(&w, "Env", json_get(cc, "Env"));
-  strv_json(&w, "Cmd", json_get(cc, "Cmd"));
-  strv_json(&w, "Entrypoint", json_get(cc, "Entrypoint"));
-  jw_str(&w, "WorkingDir", json_get_str(cc, "WorkingDir") ? json_get_str(cc, "WorkingDir") : "");
-  jw_str(&w, "User", json_get_str(cc, "User") ? json_get_str(cc, "User") : "");
-  jw_end(&w);
+      jw_value(&mw, e->key, e);
+  strv_json(&mw, "Env", json_get(cc, "Env"));
+  strv_json(&mw, "Cmd", json_get(cc, "Cmd"));
+  strv_json(&mw, "Entrypoint", json_get(cc, "Entrypoint"));
+  jw_str(&mw, "WorkingDir", json_get_str(cc, "WorkingDir") ? json_get_str(cc, "WorkingDir") : "");
+  jw_str(&mw, "User", json_get_str(cc, "User") ? json_get_str(cc, "User") : "");
+  jw_end(&mw);
+  struct json *merged = json_parse(mb.s, mb.len, &err);
+  if (config_changes(&w, "config", merged, OPTLIST(c)) < 0) error_exit("%s", applet.why);
+  json_free(merged);
+  buf_free(&mb);
   jw_obj(&w, "rootfs");
   jw_str(&w, "type", "layers");
   jw_arr(&w, "diff_ids");
@@ -94,6 +105,14 @@ void commit_main(void)
   if (applet.argc > 1) {
     if (ref_parse(applet.argv[1], &r) < 0) error_exit("%s", applet.why);
     ref_full(&r, &full);
+  }
+  {
+    // Bad changes are refused before anything is written.
+    struct buf tb = {0};
+    struct jw tw;
+    jw_init(&tw, &tb, 0);
+    if (config_changes(&tw, 0, 0, OPTLIST(c)) < 0) error_exit("%s", applet.why);
+    buf_free(&tb);
   }
   if (store_open(&st, STORE_USE) < 0) error_exit("%s", applet.why);
   if (container_find(&st, applet.argv[0], id) < 0 || container_load(&st, id, &c) < 0)
