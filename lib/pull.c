@@ -327,7 +327,27 @@ int image_pull(const char *name, const struct pull_opts *o, char out_digest[72])
     say(&p, 0, "Using default tag: latest");
 
   const char *reference = *p.ref.digest ? p.ref.digest : p.ref.tag;
-  if (reg_manifest(&p.reg, reference, &body, type, digest) < 0) goto fail;
+  // Docker Hub names go to the registry-mirrors first, in order; the
+  // first that has the manifest serves the whole pull.
+  struct strlist *mirror = !strcmp(p.ref.domain, "docker.io") ? config_load()->registry_mirrors : 0;
+  char origin[sizeof(p.reg.endpoint)];
+  strcpy(origin, p.reg.endpoint);
+  for (;; mirror = mirror->next) {
+    struct url mu;
+    free(p.reg.auth);
+    p.reg.auth = 0;
+    if (mirror && url_parse(mirror->s, &mu) == 0) {
+      snprintf(p.reg.scheme, sizeof(p.reg.scheme), "%s", mu.scheme);
+      snprintf(p.reg.endpoint, sizeof(p.reg.endpoint), strchr(mu.host, ':') ? "[%s]:%s" : "%s:%s",
+               mu.host, mu.port);
+    } else if (!mirror) {
+      strcpy(p.reg.scheme, "https");
+      strcpy(p.reg.endpoint, origin);
+    } else continue;
+    body.len = 0;
+    if (reg_manifest(&p.reg, reference, &body, type, digest) == 0) break;
+    if (!mirror) goto fail;
+  }
   strcpy(repo_digest, digest);
   if (!(man = json_parse(body.s ? body.s : "", body.len, &err))) {
     fail(EPROTO, "manifest: %s at byte %zu", err.msg, err.off);
