@@ -5,6 +5,7 @@
 // blob is kept and resumed with a Range request by the next pull.
 #include "ocibox.h"
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/utsname.h>
 
 #define CONFIG_MAX (8 << 20)
@@ -15,15 +16,42 @@ struct pull {
   struct store st;
   struct ref ref;
   const char *name;  // as the user wrote it, for messages
+  int tty, width;    // progress redrawn in place on a terminal this wide
+  int nlines, line;  // layer lines printed; the current layer's
 };
 
 static void say(struct pull *p, const char *id, const char *msg)
 {
   FILE *out = p->o->out ? p->o->out : stdout;
   if (p->o->quiet) return;
-  if (id) fprintf(out, "%.12s: %s\n", id + 7, msg);
+  if (CFG_PROGRESS && p->tty && id && p->line < p->nlines) {
+    // up to the layer's own line, rewrite it, back down
+    int up = p->nlines - p->line;
+    fprintf(out, "\033[%dA\r\033[K%.12s: %s\033[%dB\r", up, id + 7, msg, up);
+  } else if (id) fprintf(out, "%.12s: %s\n", id + 7, msg);
   else fprintf(out, "%s\n", msg);
   fflush(out);
+}
+
+// Docker's progress line (jsonmessage.go): a 50-wide bar when the
+// terminal is wider than 110 columns, then current/total in HumanSize.
+static void progress(struct pull *p, const char *id, int64_t cur, int64_t total)
+{
+  char line[160], a[24], b[24];
+  int n = 0;
+
+  if (!CFG_PROGRESS || !p->tty || p->o->quiet) return;
+  if (total > 0 && p->width > 110) {
+    int pct = (int)(cur * 100 / total) / 2;
+    if (pct > 50) pct = 50;
+    n = snprintf(line, sizeof(line), "Downloading [");
+    for (int i = 0; i < pct; i++) line[n++] = '=';
+    line[n++] = '>';
+    for (int i = pct; i < 50; i++) line[n++] = ' ';
+    n += snprintf(line + n, sizeof(line) - n, "] ");
+  } else n = snprintf(line, sizeof(line), "Downloading ");
+  snprintf(line + n, sizeof(line) - n, "%8s/%s", fmt_size(a, cur), total > 0 ? fmt_size(b, total) : "?");
+  say(p, id, line);
 }
 
 // ---- platform ------------------------------------------------------------
@@ -148,8 +176,10 @@ struct tee {
   int64_t have, done;     // bytes in the file at the start; bytes served
   struct http_resp *resp; // NULL when the blob was complete on disk
   struct pull *p;
+  const char *digest;
   int64_t total;          // the descriptor's size, for progress
   int net_err;            // the registry's stream broke: keep what we have
+  struct timespec shown;  // when progress was last drawn
 };
 
 static ssize_t tee_read(void *ctx, void *buf, size_t n)
@@ -164,6 +194,12 @@ static ssize_t tee_read(void *ctx, void *buf, size_t n)
   } else if (t->resp) {
     if ((r = http_read(t->resp, buf, n)) < 0) t->net_err = 1;
     if (r <= 0) return r;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if ((now.tv_sec - t->shown.tv_sec) * 1000 + (now.tv_nsec - t->shown.tv_nsec) / 1000000 > 100) {
+      t->shown = now;
+      progress(t->p, t->digest, t->done + r, t->total);
+    }
     if (writeall(t->fd, buf, r) != r) return fail(errno, "writing the blob: %s", strerror(errno));
   } else return 0;
   t->done += r;
@@ -208,6 +244,7 @@ static int pull_layer(struct pull *p, const struct json *desc, const char *diff_
   fstat(t.fd, &sb);
   t.have = sb.st_size;
   t.p = p;
+  t.digest = digest;
   t.total = size;
   if (!have_blob && (size < 0 || t.have < size)) {
     if (reg_blob(&p->reg, digest, t.have, &resp) < 0) goto out;
@@ -317,6 +354,12 @@ int image_pull(const char *name, const struct pull_opts *o, char out_digest[72])
   int rc = -1, updated = 0;
 
   p.name = name;
+  if (CFG_PROGRESS) {
+    struct winsize ws;
+    int fd = fileno(o->out ? o->out : stdout);
+    p.tty = isatty(fd);
+    p.width = p.tty && !ioctl(fd, TIOCGWINSZ, &ws) ? ws.ws_col : 80;
+  }
   if (ref_parse(name, &p.ref) < 0) return -1;
   if (parse_platform(o->platform, &want) < 0) return -1;
   ref_familiar(&p.ref, &fam);
@@ -410,7 +453,13 @@ int image_pull(const char *name, const struct pull_opts *o, char out_digest[72])
   }
   char chain[72] = "";
   struct json *l = layers->child, *d = diffs->child;
-  for (; l; l = l->next, d = d->next) {
+  if (CFG_PROGRESS && p.tty && !o->quiet) {
+    // every layer's line first, each then redrawn in place
+    FILE *out = o->out ? o->out : stdout;
+    for (struct json *x = layers->child; x; x = x->next, p.nlines++)
+      fprintf(out, "%.12s: Waiting\n", json_get_str(x, "digest") ? json_get_str(x, "digest") + 7 : "");
+  }
+  for (; l; l = l->next, d = d->next, p.line++) {
     const char *ld = json_get_str(l, "digest");
     if (!ld || !digest_valid(ld) || d->type != JSON_STRING || !digest_valid(d->str)) {
       fail(EPROTO, "%s: invalid layer digest in the manifest or config", buf_str(&fam));
