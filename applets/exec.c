@@ -91,6 +91,7 @@ void exec_main(void)
   if ((mnt = open(path, O_RDONLY | O_CLOEXEC)) < 0) perror_exit("%s", path);
   if (pipe2(errp, O_CLOEXEC)) perror_exit("pipe");
   if (FLAG(t) && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, console)) perror_exit("socketpair");
+  if (FLAG(t)) pty_size(&rs.rows, &rs.cols);
   fflush(0);
   pid_t pid = fork();
   if (pid < 0) perror_exit("fork");
@@ -103,7 +104,7 @@ void exec_main(void)
     }
     signal(SIGPIPE, SIG_DFL);
     if (FLAG(t)) {
-      int tty = pty_child(console[1]);
+      int tty = pty_child(console[1], rs.rows, rs.cols);
       if (tty < 0) {
         dprintf(errp[1], "125 %s", applet.why);
         _exit(125);

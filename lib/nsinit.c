@@ -308,7 +308,7 @@ NORETURN void container_init(const struct run_spec *rs)
   }
   make_dev(rs);
   if (rs->console_sock >= 0) {
-    int tty = pty_child(rs->console_sock);
+    int tty = pty_child(rs->console_sock, rs->rows, rs->cols);
     if (tty < 0) die(rs, 125, "%s", applet.why);
     if (setsid() < 0 || ioctl(tty, TIOCSCTTY, 0)) die(rs, 125, "controlling tty: %s", strerror(errno));
     for (int i = 0; i < 3; i++) dup2(tty, i);

@@ -489,6 +489,7 @@ struct run_spec {
   int net_host, read_only, privileged;
   int stdin_null;          // no -i: stdin is /dev/null, as in Docker
   int console_sock;        // -t: send the pty's master here, else -1
+  unsigned short rows, cols;  // -t: the caller's window size, set before exec
   int err_fd, sync_fd;     // "CODE message" back to the parent; go-ahead
 };
 // In the new namespaces: build the root, drop privileges, exec. Never returns.
@@ -507,7 +508,9 @@ int container_spawn(struct run_spec *rs, struct spawn *sp);
 int container_go(struct spawn *sp);
 
 // The container's terminal (lib/pty.c): made inside, master sent out.
-int pty_child(int sock);    // the slave's fd, or -1 + why
+int pty_child(int sock, unsigned short rows, unsigned short cols);  // slave fd, or -1 + why
+// The caller's terminal size (0 0 when stdin is not one).
+void pty_size(unsigned short *rows, unsigned short *cols);
 int pty_receive(int sock);  // the master's fd, or -1 + why
 void pty_relay(int master, int with_stdin);
 

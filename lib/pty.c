@@ -11,7 +11,16 @@
 
 // Child side, after the new /dev is mounted: make the pty, send the master,
 // make the slave our controlling terminal and stdio.
-int pty_child(int sock)
+void pty_size(unsigned short *rows, unsigned short *cols)
+{
+  struct winsize ws = {0};
+
+  ioctl(0, TIOCGWINSZ, &ws);
+  *rows = ws.ws_row;
+  *cols = ws.ws_col;
+}
+
+int pty_child(int sock, unsigned short rows, unsigned short cols)
 {
   char slave[64];
   int master = open("dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC), fd;
@@ -25,6 +34,11 @@ int pty_child(int sock)
     return fail(errno, "pty: %s", strerror(errno));
   // ptsname gives /dev/pts/N; we are not pivoted yet: open it relative.
   if ((fd = open(slave + 1, O_RDWR | O_NOCTTY)) < 0) return fail(errno, "%s: %s", slave, strerror(errno));
+  // The size before the command runs: the relay only follows changes.
+  if (rows && cols) {
+    struct winsize ws = {.ws_row = rows, .ws_col = cols};
+    ioctl(fd, TIOCSWINSZ, &ws);
+  }
   m.msg_controllen = CMSG_SPACE(sizeof(int));
   u.h.cmsg_level = SOL_SOCKET;
   u.h.cmsg_type = SCM_RIGHTS;

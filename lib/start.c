@@ -115,6 +115,7 @@ int container_start(struct store *st, const char *id, int detach, int interactiv
   if (tty) {
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, console)) perror_exit("socketpair");
     rs.console_sock = console[1];
+    if (!detach) pty_size(&rs.rows, &rs.cols);
   }
   int auto_remove = is_true(json_get(host, "AutoRemove"));
 
