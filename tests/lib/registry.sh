@@ -69,6 +69,11 @@ CFG
 }
 
 registry_stop() {
-  [ -f "$1/pid" ] && kill "$(cat "$1/pid")" 2>/dev/null
+  local pid i=0
+  [ -f "$1/pid" ] || return 0
+  pid=$(cat "$1/pid")
+  kill "$pid" 2>/dev/null
+  # gone before the next test file binds the port again
+  while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
   rm -f "$1/pid"
 }
