@@ -634,4 +634,53 @@ void tpl_free(struct tpl *t);
 // max(10, widest cell + 3) display columns; the last is not padded.
 void table_flush(const char *text, FILE *out);
 
+// ---- images as Docker shows them (lib/images.c) -------------------------
+
+// One image: the index entries whose manifests share a config. Its ID is
+// the config's digest, as in Docker's classic store.
+struct img_info {
+  char id[72];              // "sha256:<config hex>"; the manifest's when broken
+  struct image im;          // the first entry's manifest and config
+  size_t *ents, nents;      // its entries' positions in the index
+  int64_t size;             // unpacked layers, bytes
+  struct timespec created;  // the config's "created"; 0 when absent
+  char *broken;             // why the manifest or config is unreadable, or NULL
+};
+struct img_list {
+  struct img_info *v;
+  size_t n;
+};
+// Group ix's entries into images, loading each manifest and config once.
+void images_load(struct store *s, const struct index *ix, struct img_list *l);
+void images_free(struct img_list *l);
+
+// A reference to an image, as Docker's reference store holds them.
+struct img_ref {
+  char full[704];           // "docker.io/library/busybox:latest" or "...@sha256:..."
+  char repo[520];           // familiar repository: "busybox", "localhost:5000/a/b"
+  char tag[129];            // "" for a digest reference
+  char digest[80];          // "" for a tag reference
+  size_t ent;               // the index entry it comes from
+};
+// m's references: its entries' names, and repo@digest for a tagged entry
+// with a repo digest; deduplicated, sorted by full name like Docker's.
+// Returns how many; free(*out).
+size_t img_refs(const struct index *ix, const struct img_info *m, struct img_ref **out);
+// The image an argument names, like Docker's GetImage: an ID (sha256:hex
+// or 64 hex), a name (":latest" added) or name@digest, or a unique prefix
+// of an ID. Its position in l, and in *ent the entry a name matched (else
+// the image's first); or -ENOENT with "No such image: x:latest", or
+// -EINVAL with the reference's format error, in applet.why.
+int img_resolve(const struct img_list *l, const struct index *ix, const char *arg, size_t *ent);
+// After index.json dropped an image: remove its blobs and unpacked layers
+// that no image and no container uses, only when gc.lock can be had
+// exclusively at once (else they stay, unreferenced, and 0). removed()
+// gets each layer removed, top first. 0, or -1 with applet.why.
+int img_remove_unused(struct store *s, const struct image *gone, void (*removed)(const char *chain));
+// Docker's filter times: a duration back from now ("24h"), RFC 3339, a
+// zone-less date[-time] (read as UTC), or Unix seconds. 0, or -1 + why.
+int parse_timestamp(const char *s, struct timespec *out);
+// Remove entry i of the index, keeping the others' order.
+void index_drop(struct index *ix, size_t i);
+
 #endif
