@@ -1,0 +1,85 @@
+// container-prune.c: docker container prune: remove every stopped container.
+//
+//applet:container-prune "<0 >0 f(force)"
+//config:config CONTAINER_PRUNE
+//config:	bool "container-prune: remove all stopped containers"
+//config:	default y
+//config:	depends on RUN
+//config:	help
+//config:	  usage: container-prune [-f]
+//config:
+//config:	  Remove all stopped containers (docker container prune).
+//config:
+//config:	  -f, --force   Do not prompt for confirmation
+
+#define FOR_container_prune
+#include "ocibox.h"
+#include "generated/flags.h"
+#include <dirent.h>
+
+// Bytes of regular files under dirfd: what removing it gives back.
+static int64_t du(int dirfd)
+{
+  DIR *d = fdopendir(dirfd);
+  struct dirent *de;
+  int64_t total = 0;
+  struct stat st;
+
+  if (!d) return 0;
+  while ((de = readdir(d)))
+    if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
+        !fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW)) {
+      if (S_ISREG(st.st_mode)) total += st.st_size;
+      else if (S_ISDIR(st.st_mode)) {
+        int sub = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (sub >= 0) total += du(sub);
+      }
+    }
+  closedir(d);
+  return total;
+}
+
+void container_prune_main(void)
+{
+  struct store st;
+  struct strlist *ids, *l;
+  int64_t freed = 0;
+  int any = 0;
+  char line[16], sz[24];
+
+  if (!FLAG(f)) {
+    fputs("WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ", stdout);
+    fflush(stdout);
+    if (!fgets(line, sizeof(line), stdin) || (*line != 'y' && *line != 'Y')) return;
+  }
+  if (store_open(&st, STORE_USE) < 0) {
+    printf("Total reclaimed space: 0B\n");
+    return;
+  }
+  ids = container_ids(&st);
+  for (l = ids; l; l = l->next) {
+    struct container c;
+    if (container_load(&st, l->s, &c) < 0) continue;
+    if (strcmp(c.status, "running")) {
+      char *dir = container_path(&st, l->s, 0), *gone = xmprintf("%s/tmp/%d-rm-%s", st.root, (int)getpid(), l->s);
+      char *up = container_path(&st, l->s, "upper");
+      int fd = open(up, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      int64_t n = fd >= 0 ? du(fd) : 0;
+      if (!rename(dir, gone)) {
+        if (!any++) puts("Deleted Containers:");
+        puts(l->s);
+        freed += n;
+        rm_rf(gone);
+      }
+      free(dir);
+      free(gone);
+      free(up);
+    }
+    container_free(&c);
+  }
+  if (any) putchar('\n');
+  fsync_dir_at(st.fd, "containers");
+  printf("Total reclaimed space: %s\n", fmt_size(sz, freed));
+  strlist_free(ids);
+  store_close(&st);
+}
