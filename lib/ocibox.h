@@ -513,6 +513,10 @@ int pty_child(int sock, unsigned short rows, unsigned short cols);  // slave fd,
 void pty_size(unsigned short *rows, unsigned short *cols);
 int pty_receive(int sock);  // the master's fd, or -1 + why
 void pty_relay(int master, int with_stdin);
+// Detached: output to stdout (the log) and to attach clients, their input
+// in; attach connects to the container's socket.
+void pty_serve(int master, const char *id);
+int pty_attach_connect(const char *id);
 
 // ---- layer tars (lib/layer.c, lib/gunzip.c) ----------------------------
 

@@ -6,7 +6,9 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <stddef.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <termios.h>
 
 // Child side, after the new /dev is mounted: make the pty, send the master,
@@ -115,4 +117,69 @@ void pty_relay(int master, int with_stdin)
     }
   }
   if (tty) tcsetattr(0, TCSANOW, &saved);
+}
+
+// The abstract socket attach connects to: per container, no path length
+// limit, gone with the supervisor.
+static socklen_t attach_addr(const char *id, struct sockaddr_un *a)
+{
+  memset(a, 0, sizeof(*a));
+  a->sun_family = AF_UNIX;
+  int n = snprintf(a->sun_path + 1, sizeof(a->sun_path) - 1, "ocibox-attach-%.64s", id);
+  return offsetof(struct sockaddr_un, sun_path) + 1 + n;
+}
+
+int pty_attach_connect(const char *id)
+{
+  struct sockaddr_un a;
+  socklen_t len = attach_addr(id, &a);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+  if (fd < 0 || connect(fd, (struct sockaddr *)&a, len)) {
+    if (fd >= 0) close(fd);
+    return fail(errno, "cannot attach: %s", strerror(errno));
+  }
+  return fd;
+}
+
+// Detached with a terminal: its output to stdout (the log) and to every
+// attached client, the clients' input to it, until the terminal ends.
+void pty_serve(int master, const char *id)
+{
+  struct sockaddr_un a;
+  socklen_t len = attach_addr(id, &a);
+  int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), clients[8], n = 0;
+  char buf[8192];
+
+  signal(SIGPIPE, SIG_IGN);
+  if (lfd >= 0 && (bind(lfd, (struct sockaddr *)&a, len) || listen(lfd, 8))) close(lfd), lfd = -1;
+  for (;;) {
+    struct pollfd p[10] = {{master, POLLIN, 0}, {lfd, POLLIN, 0}};
+    for (int i = 0; i < n; i++) p[2 + i] = (struct pollfd){clients[i], POLLIN, 0};
+    if (poll(p, 2 + n, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    if (p[0].revents) {
+      ssize_t r = read(master, buf, sizeof(buf));
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) break;
+      writeall(1, buf, r);
+      for (int i = 0; i < n; i++)
+        if (writeall(clients[i], buf, r) < 0) close(clients[i]), clients[i--] = clients[--n];
+    }
+    if (lfd >= 0 && (p[1].revents & POLLIN)) {
+      int c = accept4(lfd, 0, 0, SOCK_CLOEXEC);
+      if (c >= 0 && n < 8) clients[n++] = c;
+      else if (c >= 0) close(c);
+    }
+    for (int i = 0; i < n; i++) {
+      if (!p[2 + i].revents || p[2 + i].fd != clients[i]) continue;
+      ssize_t r = read(clients[i], buf, sizeof(buf));
+      if (r > 0) writeall(master, buf, r);
+      else if (r == 0 || errno != EINTR) close(clients[i]), clients[i--] = clients[--n];
+    }
+  }
+  for (int i = 0; i < n; i++) close(clients[i]);
+  if (lfd >= 0) close(lfd);
 }

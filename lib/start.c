@@ -67,7 +67,8 @@ static int supervise(struct store *st, const char *id, struct run_spec *rs, int 
     if (ready_fd >= 0) close(ready_fd);
     if (console >= 0) {
       int master = pty_receive(console);
-      if (master >= 0) pty_relay(master, relay_stdin);
+      if (master >= 0 && ready_fd >= 0) pty_serve(master, id);  // detached
+      else if (master >= 0) pty_relay(master, relay_stdin);
     }
     while (waitpid(sp.pid, &status, 0) < 0 && errno == EINTR);
     code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
