@@ -1,6 +1,6 @@
 // create.c: docker create: a container from an image, not started.
 //
-//applet:create "^<1 i(interactive) t(tty) (rm) (name): e(env)* (env-file)* w(workdir): u(user): h(hostname): (entrypoint): (network): (read-only) (privileged)" err125
+//applet:create "^<1 i(interactive) t(tty) (rm) (name): e(env)* (env-file)* w(workdir): u(user): h(hostname): (entrypoint): (network): (read-only) (privileged) m(memory): (memory-swap): (cpus): c(cpu-shares)# (pids-limit)#" err125
 //config:config CREATE
 //config:	bool "create: create a new container"
 //config:	default y
@@ -24,6 +24,11 @@
 //config:	      --network MODE     none or host (default: own namespace, loopback only)
 //config:	      --read-only        Mount the container's root read-only
 //config:	      --privileged       Keep every capability
+//config:	  -m, --memory BYTES     Memory limit (e.g. 100m, 1g)
+//config:	      --memory-swap BYTES  Memory plus swap limit (-1: unlimited swap)
+//config:	      --cpus N           Number of CPUs (e.g. 0.5)
+//config:	  -c, --cpu-shares N     CPU shares (relative weight)
+//config:	      --pids-limit N     Most tasks in the container
 
 
 #define FOR_create
@@ -38,6 +43,8 @@ void create_main(void)
     .entrypoint = OPTSTR(entrypoint), .network = OPTSTR(network), .env = OPTLIST(e),
     .env_files = OPTLIST(env_file), .tty = FLAG(t), .interactive = FLAG(i),
     .auto_remove = FLAG(rm), .read_only = FLAG(read_only), .privileged = FLAG(privileged),
+    .memory = OPTSTR(m), .memory_swap = OPTSTR(memory_swap), .cpus = OPTSTR(cpus),
+    .cpu_shares = OPTNUM(c), .pids_limit = OPTNUM(pids_limit),
   };
   char id[65];
 

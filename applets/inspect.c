@@ -39,11 +39,11 @@ static void container_json(struct store *st, struct container *c, struct jw *w)
   jw_str(w, "Path", json_get_str(c->config, "Path"));
   jw_value(w, "Args", json_get(c->config, "Args"));
   jw_obj(w, "State");
-  jw_str(w, "Status", c->status);
+  jw_str(w, "Status", c->paused ? "paused" : c->status);
   jw_bool(w, "Running", !strcmp(c->status, "running"));
-  jw_bool(w, "Paused", 0);
+  jw_bool(w, "Paused", c->paused);
   jw_bool(w, "Restarting", 0);
-  jw_bool(w, "OOMKilled", 0);
+  jw_bool(w, "OOMKilled", c->oom_killed);
   jw_bool(w, "Dead", !strcmp(c->status, "dead"));
   jw_int(w, "Pid", c->pid);
   jw_int(w, "ExitCode", c->exit_code);

@@ -66,7 +66,7 @@ static void status_of(const struct container *c, const struct timespec *now, str
   char d[40];
 
   if (!strcmp(c->status, "running"))
-    buf_printf(out, "Up %s", fmt_duration(d, since_ns(c->started_at, now)));
+    buf_printf(out, "Up %s%s", fmt_duration(d, since_ns(c->started_at, now)), c->paused ? " (Paused)" : "");
   else if (!strcmp(c->status, "exited"))
     buf_printf(out, "Exited (%d) %s ago", c->exit_code, fmt_duration(d, since_ns(c->finished_at, now)));
   else if (!strcmp(c->status, "created")) buf_adds(out, "Created");
@@ -82,7 +82,7 @@ static int matches(const struct container *c)
     if (!v) error_exit("bad format of filter (expected name=value)");
     v++;
     if (k == 6 && !strncmp(f->s, "status", 6)) {
-      if (strcmp(c->status, v)) return 0;
+      if (strcmp(c->paused ? "paused" : c->status, v)) return 0;
     } else if (k == 4 && !strncmp(f->s, "name", 4)) {
       if (!strstr(c->name, v)) return 0;
     } else if (k == 2 && !strncmp(f->s, "id", 2)) {

@@ -205,7 +205,10 @@ int container_load(struct store *s, const char *id, struct container *c)
   copy_str(c->started_at, sizeof(c->started_at), json_get_str(j, "StartedAt"));
   copy_str(c->finished_at, sizeof(c->finished_at), json_get_str(j, "FinishedAt"));
   copy_str(c->error, sizeof(c->error), json_get_str(j, "Error"));
+  struct json *oom = json_get(j, "OOMKilled");
+  c->oom_killed = oom && oom->type == JSON_TRUE;
   json_free(j);
+  if (CFG_RUN && !strcmp(c->status, "running")) c->paused = cgroup_frozen(id);
   // A supervisor killed with -9 cannot record the end: tell the truth.
   // (While it lives, it reaps the container and records the real status.)
   if (!strcmp(c->status, "running") && c->pid > 0 && !pid_alive(c->shim_pid) &&
@@ -234,6 +237,8 @@ int container_signal(struct container *c, int sig)
   if (strcmp(c->status, "running") || c->pid <= 0)
     return fail(EINVAL, "container %s is not running", c->id);
   if (kill(c->pid, sig)) return fail(errno, "kill %d: %s", c->pid, strerror(errno));
+  // A frozen container gets the signal once thawed, as Docker does.
+  if (c->paused) cgroup_freeze(c->id, 0);
   return 0;
 }
 

@@ -161,6 +161,12 @@ static void write_config(const struct create_opts *o, const char *dir, const cha
   jw_bool(&w, "AutoRemove", o->auto_remove);
   jw_bool(&w, "Privileged", o->privileged);
   jw_bool(&w, "ReadonlyRootfs", o->read_only);
+  jw_int(&w, "Memory", o->memory ? parse_ram(o->memory) : 0);
+  jw_int(&w, "MemorySwap", o->memory_swap ? (!strcmp(o->memory_swap, "-1") ? -1 : parse_ram(o->memory_swap)) : 0);
+  jw_int(&w, "NanoCpus", o->cpus ? parse_nanocpus(o->cpus) : 0);
+  jw_int(&w, "CpuShares", o->cpu_shares);
+  if (o->pids_limit) jw_int(&w, "PidsLimit", o->pids_limit);
+  else jw_null(&w, "PidsLimit");
   jw_end(&w);
   jw_obj(&w, "Config");
   jw_str(&w, "Hostname", hostname);
@@ -202,6 +208,18 @@ int xcontainer_create(const struct create_opts *o, char id[65])
 
   if (net && strcmp(net, "none") && strcmp(net, "host"))
     error_exit("network %s not found (this build offers none and host)", net);
+  // Docker's checks of the resource options, before anything is made.
+  if (o->memory && (parse_ram(o->memory) < 0))
+    error_exit("invalid argument \"%s\" for \"-m, --memory\" flag: invalid size: '%s'", o->memory, o->memory);
+  if (o->memory && parse_ram(o->memory) < 6 << 20)
+    error_exit("Minimum memory limit allowed is 6MB");
+  if (o->memory_swap && strcmp(o->memory_swap, "-1") && parse_ram(o->memory_swap) < 0)
+    error_exit("invalid argument \"%s\" for \"--memory-swap\" flag: invalid size: '%s'", o->memory_swap, o->memory_swap);
+  if (o->memory_swap && !o->memory) error_exit("You should always set the Memory limit when using Memoryswap limit, see usage.");
+  if (o->memory_swap && strcmp(o->memory_swap, "-1") && parse_ram(o->memory_swap) < parse_ram(o->memory))
+    error_exit("Minimum memoryswap limit should be larger than memory limit, see usage.");
+  if (o->cpus && parse_nanocpus(o->cpus) < 0)
+    error_exit("invalid argument \"%s\" for \"--cpus\" flag: failed to parse %s as a rational number", o->cpus, o->cpus);
   if (o->name) {
     const char *n = o->name;
     if (!*n || strspn(n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != strlen(n) ||

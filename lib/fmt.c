@@ -104,3 +104,34 @@ int parse_rfc3339(const char *s, struct timespec *t)
   t->tv_sec -= sign * (oh * 3600 + om * 60);
   return 0;
 }
+
+int64_t parse_ram(const char *s)
+{
+  char *end;
+  long long n = strtoll(s, &end, 10);
+  int64_t mult = 1;
+
+  if (end == s || n < 0) return -1;
+  switch (*end | 0x20) {
+  case 'k': mult = 1LL << 10; end++; break;
+  case 'm': mult = 1LL << 20; end++; break;
+  case 'g': mult = 1LL << 30; end++; break;
+  case 't': mult = 1LL << 40; end++; break;
+  case 'b': if (end[1]) return -1; end++; break;
+  default: if (*end) return -1;
+  }
+  if ((*end | 0x20) == 'b' && mult > 1) end++;
+  return *end ? -1 : n * mult;
+}
+
+int64_t parse_nanocpus(const char *s)
+{
+  int64_t whole = 0, frac = 0, scale = 100000000;
+  const char *p = s;
+
+  if (!*p) return -1;
+  for (; *p >= '0' && *p <= '9'; p++) whole = whole * 10 + (*p - '0');
+  if (*p == '.')
+    for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10) frac += (*p - '0') * scale;
+  return *p || p == s ? -1 : whole * 1000000000 + frac;
+}

@@ -446,7 +446,8 @@ int container_save_state(struct store *s, const char *id, const struct container
 struct container {
   char id[65], name[128], image[256], created[40];
   char status[16], started_at[40], finished_at[40], error[256];
-  int pid, shim_pid, exit_code;
+  int pid, shim_pid, exit_code, oom_killed;
+  int paused;  // running, but frozen (pause)
   struct json *config;
 };
 int container_load(struct store *s, const char *id, struct container *c);
@@ -458,6 +459,25 @@ int signal_parse(const char *s);
 // Wait until it is no longer running (or gone); -1 on timeout (ms, -1: none).
 int container_wait_exit(struct store *s, struct container *c, int timeout_ms);
 
+// ---- cgroups (lib/cgroup.c): v1, v2 and hybrid -------------------------
+
+struct cg_limits {
+  int64_t memory, memory_swap;  // bytes; swap: memory+swap, -1 unlimited
+  int64_t pids;                 // > 0: the most tasks
+  int64_t cpu_quota;            // µs per 100 ms period (--cpus 0.5: 50000)
+  int64_t cpu_shares;
+};
+// Make the container's cgroups, set the limits, move pid in.
+int cgroup_setup(const char *id, const struct cg_limits *l, int pid);
+void cgroup_remove(const char *id);
+int cgroup_freeze(const char *id, int freeze);
+int cgroup_frozen(const char *id);
+int cgroup_oom_killed(const char *id);
+// Docker's RAMInBytes: "100m", "1g", "512k", "1024" (1024 multiples).
+int64_t parse_ram(const char *s);
+// "--cpus 1.5" → 1500000000 nano CPUs; -1 when malformed.
+int64_t parse_nanocpus(const char *s);
+
 // ---- creating and starting containers (lib/create.c, lib/start.c) ------
 
 // What run and create are told; NULL/0 for "not given".
@@ -468,6 +488,8 @@ struct create_opts {
   const char *name, *workdir, *user, *hostname, *entrypoint, *network;
   struct strlist *env, *env_files;
   int tty, interactive, auto_remove, read_only, privileged;
+  const char *memory, *memory_swap, *cpus;
+  long long cpu_shares, pids_limit;
 };
 // Make the container (pulling the image if need be); its id goes to id.
 // Ends the program with Docker's message on any error.

@@ -41,8 +41,9 @@ static void now_into(char out[40])
 
 // Wait for the container, relaying its terminal if it has one; the state
 // is recorded before and after. Returns its exit status.
-static int supervise(struct store *st, const char *id, struct run_spec *rs, int console,
-                     int relay_stdin, int ready_fd, struct container_state *cs)
+static int supervise(struct store *st, const char *id, struct run_spec *rs,
+                     const struct cg_limits *lim, int console, int relay_stdin, int ready_fd,
+                     struct container_state *cs)
 {
   struct spawn sp;
   int status = 0, code;
@@ -53,6 +54,15 @@ static int supervise(struct store *st, const char *id, struct run_spec *rs, int 
   }
   if (rs->console_sock >= 0) close(rs->console_sock);
   child_pid = sp.pid;
+  // Into its cgroups before it may run a single instruction of its own.
+  if (cgroup_setup(id, lim, sp.pid) < 0) {
+    kill(sp.pid, SIGKILL);
+    waitpid(sp.pid, 0, 0);
+    cgroup_remove(id);
+    if (ready_fd >= 0) dprintf(ready_fd, "125 %s", applet.why);
+    cs->status = "exited", cs->exit_code = 125, cs->error = applet.why;
+    return -125;
+  }
   cs->pid = sp.pid;
   cs->status = "running";
   now_into(cs->started_at);
@@ -76,6 +86,8 @@ static int supervise(struct store *st, const char *id, struct run_spec *rs, int 
   cs->status = "exited";
   cs->pid = cs->shim_pid = 0;
   cs->exit_code = code < 0 ? -code : code;
+  cs->oom_killed = code == 137 && cgroup_oom_killed(id);
+  cgroup_remove(id);
   now_into(cs->finished_at);
   return code;
 }
@@ -119,6 +131,13 @@ int container_start(struct store *st, const char *id, int detach, int interactiv
     if (!detach) pty_size(&rs.rows, &rs.cols);
   }
   int auto_remove = is_true(json_get(host, "AutoRemove"));
+  struct cg_limits lim = {0};
+  long long v;
+  if (!json_int(json_get(host, "Memory"), &v)) lim.memory = v;
+  if (!json_int(json_get(host, "MemorySwap"), &v)) lim.memory_swap = v;
+  if (!json_int(json_get(host, "PidsLimit"), &v)) lim.pids = v;
+  if (!json_int(json_get(host, "NanoCpus"), &v)) lim.cpu_quota = v / 10000;
+  if (!json_int(json_get(host, "CpuShares"), &v)) lim.cpu_shares = v;
 
   if (detach) {
     int ready[2];
@@ -137,7 +156,7 @@ int container_start(struct store *st, const char *id, int detach, int interactiv
       dup2(logfd, 1);
       dup2(logfd, 2);
       cs.shim_pid = getpid();
-      supervise(st, id, &rs, console[0], 0, ready[1], &cs);
+      supervise(st, id, &rs, &lim, console[0], 0, ready[1], &cs);
       if (auto_remove) rm_rf(dir);
       else container_save_state(st, id, &cs);
       _exit(0);
@@ -157,7 +176,7 @@ int container_start(struct store *st, const char *id, int detach, int interactiv
     static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
     for (size_t k = 0; k < ARRAY_LEN(sigs); k++) signal(sigs[k], forward_signal);
     cs.shim_pid = getpid();
-    code = supervise(st, id, &rs, console[0], interactive, -1, &cs);
+    code = supervise(st, id, &rs, &lim, console[0], interactive, -1, &cs);
     if (auto_remove) rm_rf(dir);
     else container_save_state(st, id, &cs);
   }

@@ -1,0 +1,176 @@
+// cgroup.c: a container's cgroup on v1, v2 and hybrid hosts: memory,
+// swap, cpu quota and shares, pids limit; the freezer for pause; the OOM
+// kill count. v1 controllers (also on hybrid hosts, whose cgroup2 mount
+// holds what no one limits with) nest under the caller's own cgroup;
+// v2 uses /sys/fs/cgroup/ocibox/<id> with the controllers enabled there.
+#include "ocibox.h"
+
+static const char *const v1_ctrls[] = {"memory", "pids", "cpu", "freezer"};
+
+// The caller's path in a v1 hierarchy ("" for v2's), from /proc/self/cgroup.
+static char *self_path(const char *ctrl)
+{
+  char *text, *line, *save, *out = 0;
+
+  if (readfile_at(AT_FDCWD, "/proc/self/cgroup", 1 << 16, &text, 0) < 0) return xstrdup("");
+  for (line = strtok_r(text, "\n", &save); line && !out; line = strtok_r(0, "\n", &save)) {
+    char *c = strchr(line, ':'), *p = c ? strchr(c + 1, ':') : 0;
+    if (!p) continue;
+    *p = 0;
+    // "4:memory:/x" or "1:cpu,cpuacct:/x"; "0::/x" for v2
+    for (char *tok = c + 1, *s2; ctrl && (tok = strtok_r(tok, ",", &s2)); tok = 0)
+      if (!strcmp(tok, ctrl)) out = xstrdup(p + 1);
+    if (!ctrl && c[1] == 0) out = xstrdup(p + 1);
+  }
+  free(text);
+  return out ? out : xstrdup("");
+}
+
+static char *dir_of(const char *ctrl, const char *id)
+{
+  struct cgroup_layout cg;
+  sysinfo_cgroups(&cg);
+  if (cg.mode == CGROUP_V2) return xmprintf("/sys/fs/cgroup/ocibox/%s", id);
+  char *self = self_path(ctrl), *d;
+  d = xmprintf("/sys/fs/cgroup/%s%s/ocibox/%s", ctrl, strcmp(self, "/") ? self : "", id);
+  free(self);
+  return d;
+}
+
+static int put(const char *dir, const char *file, const char *fmt, ...) PRINTF(3, 4);
+static int put(const char *dir, const char *file, const char *fmt, ...)
+{
+  char *path = xmprintf("%s/%s", dir, file), val[64];
+  va_list ap;
+  int fd, rc = 0;
+
+  va_start(ap, fmt);
+  int n = vsnprintf(val, sizeof(val), fmt, ap);
+  va_end(ap);
+  if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0 || write(fd, val, n) != n)
+    rc = fail(errno, "cgroup %s: %s", path, strerror(errno));
+  if (fd >= 0) close(fd);
+  free(path);
+  return rc;
+}
+
+int cgroup_setup(const char *id, const struct cg_limits *l, int pid)
+{
+  struct cgroup_layout cg;
+  int rc = 0;
+
+  sysinfo_cgroups(&cg);
+  if (cg.mode == CGROUP_NONE) {
+    if (l->memory || l->pids || l->cpu_quota || l->cpu_shares)
+      return fail(ENOTSUP, "this kernel has no cgroups: limits cannot be applied");
+    return 0;
+  }
+  if (cg.mode == CGROUP_V2) {
+    char *d = dir_of(0, id);
+    mkdir("/sys/fs/cgroup/ocibox", 0755);
+    put("/sys/fs/cgroup", "cgroup.subtree_control", "+memory +pids +cpu");
+    put("/sys/fs/cgroup/ocibox", "cgroup.subtree_control", "+memory +pids +cpu");
+    if (mkdir(d, 0755) && errno != EEXIST) rc = fail(errno, "cgroup %s: %s", d, strerror(errno));
+    if (!rc && l->memory) rc = put(d, "memory.max", "%lld", (long long)l->memory);
+    if (!rc && l->memory_swap > 0)
+      rc = put(d, "memory.swap.max", "%lld", (long long)(l->memory_swap - l->memory));
+    if (!rc && l->pids > 0) rc = put(d, "pids.max", "%lld", (long long)l->pids);
+    if (!rc && l->cpu_quota) rc = put(d, "cpu.max", "%lld 100000", (long long)l->cpu_quota);
+    if (!rc && l->cpu_shares) rc = put(d, "cpu.weight", "%lld", (long long)(1 + (l->cpu_shares - 2) * 9999 / 262142));
+    if (!rc) rc = put(d, "cgroup.procs", "%d", pid);
+    free(d);
+    return rc;
+  }
+  for (size_t i = 0; i < ARRAY_LEN(v1_ctrls) && !rc; i++) {
+    char *d = dir_of(v1_ctrls[i], id);
+    if (mkdir_p(d, 0755) < 0) {
+      free(d);
+      // A controller the host lacks only matters when it was asked for.
+      if ((i == 0 && l->memory) || (i == 1 && l->pids > 0) || (i == 2 && (l->cpu_quota || l->cpu_shares)))
+        return -1;
+      continue;
+    }
+    if (i == 0 && l->memory) {
+      rc = put(d, "memory.limit_in_bytes", "%lld", (long long)l->memory);
+      // Docker: no --memory-swap means as much swap again as memory
+      int64_t sw = l->memory_swap ? l->memory_swap : 2 * l->memory;
+      char *f = xmprintf("%s/memory.memsw.limit_in_bytes", d);
+      if (!rc && !access(f, F_OK) && sw > 0) rc = put(d, "memory.memsw.limit_in_bytes", "%lld", (long long)sw);
+      free(f);
+    }
+    if (i == 1 && l->pids > 0) rc = put(d, "pids.max", "%lld", (long long)l->pids);
+    if (i == 2 && l->cpu_quota) {
+      rc = put(d, "cpu.cfs_period_us", "100000");
+      if (!rc) rc = put(d, "cpu.cfs_quota_us", "%lld", (long long)l->cpu_quota);
+    }
+    if (i == 2 && !rc && l->cpu_shares) rc = put(d, "cpu.shares", "%lld", (long long)l->cpu_shares);
+    if (!rc) rc = put(d, "cgroup.procs", "%d", pid);
+    free(d);
+  }
+  return rc;
+}
+
+void cgroup_remove(const char *id)
+{
+  struct cgroup_layout cg;
+
+  sysinfo_cgroups(&cg);
+  for (size_t i = 0; i < (cg.mode == CGROUP_V2 ? 1 : ARRAY_LEN(v1_ctrls)); i++) {
+    char *d = dir_of(cg.mode == CGROUP_V2 ? 0 : v1_ctrls[i], id);
+    rmdir(d);
+    free(d);
+  }
+}
+
+int cgroup_freeze(const char *id, int freeze)
+{
+  struct cgroup_layout cg;
+  char *d;
+  int rc;
+
+  sysinfo_cgroups(&cg);
+  d = dir_of(cg.mode == CGROUP_V2 ? 0 : "freezer", id);
+  if (cg.mode == CGROUP_V2) rc = put(d, "cgroup.freeze", "%d", !!freeze);
+  else rc = put(d, "freezer.state", freeze ? "FROZEN" : "THAWED");
+  free(d);
+  return rc;
+}
+
+// Frozen now? (v1 freezer.state; v2 cgroup.events "frozen 1")
+int cgroup_frozen(const char *id)
+{
+  struct cgroup_layout cg;
+  char *d, *path, *text;
+  int frozen = 0;
+
+  sysinfo_cgroups(&cg);
+  d = dir_of(cg.mode == CGROUP_V2 ? 0 : "freezer", id);
+  path = xmprintf("%s/%s", d, cg.mode == CGROUP_V2 ? "cgroup.events" : "freezer.state");
+  if (readfile_at(AT_FDCWD, path, 4096, &text, 0) == 0) {
+    frozen = cg.mode == CGROUP_V2 ? !!strstr(text, "frozen 1") : !strncmp(text, "FROZEN", 6);
+    free(text);
+  }
+  free(path);
+  free(d);
+  return frozen;
+}
+
+// Did the kernel's OOM killer act in it? (memory.oom_control's oom_kill
+// count on v1, memory.events' oom_kill on v2)
+int cgroup_oom_killed(const char *id)
+{
+  struct cgroup_layout cg;
+  char *d, *path, *text, *p;
+  int killed = 0;
+
+  sysinfo_cgroups(&cg);
+  d = dir_of(cg.mode == CGROUP_V2 ? 0 : "memory", id);
+  path = xmprintf("%s/%s", d, cg.mode == CGROUP_V2 ? "memory.events" : "memory.oom_control");
+  if (readfile_at(AT_FDCWD, path, 4096, &text, 0) == 0) {
+    if ((p = strstr(text, "oom_kill "))) killed = atoi(p + 9) > 0;
+    free(text);
+  }
+  free(path);
+  free(d);
+  return killed;
+}
