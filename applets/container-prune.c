@@ -70,6 +70,7 @@ void container_prune_main(void)
         puts(l->s);
         freed += n;
         rm_rf(gone);
+        if (CFG_CGROUPS) cgroup_remove(l->s);
       }
       free(dir);
       free(gone);

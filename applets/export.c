@@ -26,7 +26,7 @@ static void lower_if(struct store *st, struct buf *o, const char *id, const char
   char p[96];
 
   snprintf(p, sizeof(p), "containers/%s/%s", id, sub);
-  if (!faccessat(st->fd, p, F_OK, 0)) buf_printf(o, ":../%s", p);
+  if (exists_at(st->fd, p)) buf_printf(o, ":../%s", p);
 }
 
 void export_main(void)

@@ -4,7 +4,7 @@
 //config:config PAUSE
 //config:	bool "pause: pause (freeze) running containers"
 //config:	default y
-//config:	depends on RUN
+//config:	depends on RUN && CGROUPS
 //config:	help
 //config:	  usage: pause CONTAINER...
 //config:

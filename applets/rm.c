@@ -47,6 +47,8 @@ void rm_main(void)
     else {
       fsync_dir_at(st.fd, "containers");
       rm_rf(gone);
+      // Its supervisor may have died before it could remove them.
+      if (CFG_CGROUPS) cgroup_remove(id);
       puts(applet.argv[i]);
     }
     free(dir);

@@ -4,7 +4,7 @@
 //config:config UNPAUSE
 //config:	bool "unpause: unpause paused containers"
 //config:	default y
-//config:	depends on RUN
+//config:	depends on RUN && CGROUPS
 //config:	help
 //config:	  usage: unpause CONTAINER...
 //config:

@@ -46,7 +46,7 @@ void version_main(void)
   struct buf features = {0}, libs = {0}, json = {0};
   const struct { int on; const char *name; } feats[] = {
     {CFG_DOCKER_FRONT, "docker-front"}, {CFG_TEMPLATE, "template"},
-    {CFG_TLS, "tls"}, {CFG_ARCHIVE, "archive"}, {CFG_TEST_APPLETS, "test-applets"},
+    {CFG_TLS, "tls"}, {CFG_CGROUPS, "cgroups"}, {CFG_ARCHIVE, "archive"}, {CFG_TEST_APPLETS, "test-applets"},
   };
   for (size_t i = 0; i < ARRAY_LEN(feats); i++)
     if (feats[i].on) buf_printf(&features, "%s%s", features.len ? " " : "", feats[i].name);

@@ -1,8 +1,8 @@
 // cgroup.c: a container's cgroup on v1, v2 and hybrid hosts: memory,
 // swap, cpu quota and shares, pids limit; the freezer for pause; the OOM
 // kill count. v1 controllers (also on hybrid hosts, whose cgroup2 mount
-// holds what no one limits with) nest under the caller's own cgroup;
-// v2 uses /sys/fs/cgroup/ocibox/<id> with the controllers enabled there.
+// holds what no one limits with) use <controller>/ocibox/<id>; v2 uses
+// /sys/fs/cgroup/ocibox/<id> with the controllers enabled there.
 #include "ocibox.h"
 
 static const char *const v1_ctrls[] = {"memory", "pids", "cpu", "freezer"};
@@ -26,14 +26,33 @@ static char *self_path(const char *ctrl)
   return out ? out : xstrdup("");
 }
 
-static char *dir_of(const char *ctrl, const char *id)
+// Docker's cgroupfs layout: <hierarchy>/ocibox/<id>, the same for every
+// process that asks (pause, rm and the supervisor must agree). Where the
+// root of a v1 hierarchy is not ours to write (inside another container)
+// the caller's own cgroup is the parent. With create, NULL if neither
+// could be made.
+static char *dir_of(const char *ctrl, const char *id, int create)
 {
   struct cgroup_layout cg;
   sysinfo_cgroups(&cg);
   if (cg.mode == CGROUP_V2) return xmprintf("/sys/fs/cgroup/ocibox/%s", id);
-  char *self = self_path(ctrl), *d;
+  char *d = xmprintf("/sys/fs/cgroup/%s", ctrl);
+  // Not mounted: a mkdir would only make a plain directory in the tmpfs.
+  if (create && access(d, F_OK)) {
+    free(d);
+    return 0;
+  }
+  free(d);
+  d = xmprintf("/sys/fs/cgroup/%s/ocibox/%s", ctrl, id);
+  if (create ? !mkdir_p(d, 0755) : !access(d, F_OK)) return d;
+  free(d);
+  char *self = self_path(ctrl);
   d = xmprintf("/sys/fs/cgroup/%s%s/ocibox/%s", ctrl, strcmp(self, "/") ? self : "", id);
   free(self);
+  if (create && mkdir_p(d, 0755) < 0) {
+    free(d);
+    return 0;
+  }
   return d;
 }
 
@@ -66,7 +85,7 @@ int cgroup_setup(const char *id, const struct cg_limits *l, int pid)
     return 0;
   }
   if (cg.mode == CGROUP_V2) {
-    char *d = dir_of(0, id);
+    char *d = dir_of(0, id, 0);
     mkdir("/sys/fs/cgroup/ocibox", 0755);
     put("/sys/fs/cgroup", "cgroup.subtree_control", "+memory +pids +cpu");
     put("/sys/fs/cgroup/ocibox", "cgroup.subtree_control", "+memory +pids +cpu");
@@ -82,9 +101,8 @@ int cgroup_setup(const char *id, const struct cg_limits *l, int pid)
     return rc;
   }
   for (size_t i = 0; i < ARRAY_LEN(v1_ctrls) && !rc; i++) {
-    char *d = dir_of(v1_ctrls[i], id);
-    if (mkdir_p(d, 0755) < 0) {
-      free(d);
+    char *d = dir_of(v1_ctrls[i], id, 1);
+    if (!d) {
       // A controller the host lacks only matters when it was asked for.
       if ((i == 0 && l->memory) || (i == 1 && l->pids > 0) || (i == 2 && (l->cpu_quota || l->cpu_shares)))
         return -1;
@@ -116,7 +134,7 @@ void cgroup_remove(const char *id)
 
   sysinfo_cgroups(&cg);
   for (size_t i = 0; i < (cg.mode == CGROUP_V2 ? 1 : ARRAY_LEN(v1_ctrls)); i++) {
-    char *d = dir_of(cg.mode == CGROUP_V2 ? 0 : v1_ctrls[i], id);
+    char *d = dir_of(cg.mode == CGROUP_V2 ? 0 : v1_ctrls[i], id, 0);
     rmdir(d);
     free(d);
   }
@@ -129,7 +147,7 @@ int cgroup_freeze(const char *id, int freeze)
   int rc;
 
   sysinfo_cgroups(&cg);
-  d = dir_of(cg.mode == CGROUP_V2 ? 0 : "freezer", id);
+  d = dir_of(cg.mode == CGROUP_V2 ? 0 : "freezer", id, 0);
   if (cg.mode == CGROUP_V2) rc = put(d, "cgroup.freeze", "%d", !!freeze);
   else rc = put(d, "freezer.state", freeze ? "FROZEN" : "THAWED");
   free(d);
@@ -144,7 +162,7 @@ int cgroup_frozen(const char *id)
   int frozen = 0;
 
   sysinfo_cgroups(&cg);
-  d = dir_of(cg.mode == CGROUP_V2 ? 0 : "freezer", id);
+  d = dir_of(cg.mode == CGROUP_V2 ? 0 : "freezer", id, 0);
   path = xmprintf("%s/%s", d, cg.mode == CGROUP_V2 ? "cgroup.events" : "freezer.state");
   if (readfile_at(AT_FDCWD, path, 4096, &text, 0) == 0) {
     frozen = cg.mode == CGROUP_V2 ? !!strstr(text, "frozen 1") : !strncmp(text, "FROZEN", 6);
@@ -164,7 +182,7 @@ int cgroup_oom_killed(const char *id)
   int killed = 0;
 
   sysinfo_cgroups(&cg);
-  d = dir_of(cg.mode == CGROUP_V2 ? 0 : "memory", id);
+  d = dir_of(cg.mode == CGROUP_V2 ? 0 : "memory", id, 0);
   path = xmprintf("%s/%s", d, cg.mode == CGROUP_V2 ? "memory.events" : "memory.oom_control");
   if (readfile_at(AT_FDCWD, path, 4096, &text, 0) == 0) {
     if ((p = strstr(text, "oom_kill "))) killed = atoi(p + 9) > 0;

@@ -208,7 +208,7 @@ int container_load(struct store *s, const char *id, struct container *c)
   struct json *oom = json_get(j, "OOMKilled");
   c->oom_killed = oom && oom->type == JSON_TRUE;
   json_free(j);
-  if (CFG_RUN && !strcmp(c->status, "running")) c->paused = cgroup_frozen(id);
+  if (CFG_CGROUPS && !strcmp(c->status, "running")) c->paused = cgroup_frozen(id);
   // A supervisor killed with -9 cannot record the end: tell the truth.
   // (While it lives, it reaps the container and records the real status.)
   if (!strcmp(c->status, "running") && c->pid > 0 && !pid_alive(c->shim_pid) &&
@@ -238,7 +238,7 @@ int container_signal(struct container *c, int sig)
     return fail(EINVAL, "container %s is not running", c->id);
   if (kill(c->pid, sig)) return fail(errno, "kill %d: %s", c->pid, strerror(errno));
   // A frozen container gets the signal once thawed, as Docker does.
-  if (c->paused) cgroup_freeze(c->id, 0);
+  if (CFG_CGROUPS && c->paused) cgroup_freeze(c->id, 0);
   return 0;
 }
 

@@ -117,6 +117,9 @@ void xwriteall(int fd, const void *buf, size_t len);
 int readfile_at(int dirfd, const char *path, size_t max, char **out, size_t *len);
 char *xreadfile(const char *path, size_t max, size_t *len);
 int fsync_dir_at(int dirfd, const char *path);
+// Is there something at path (symlinks followed)? fstatat, not musl's
+// faccessat, which carries a fork path for AT_EACCESS.
+int exists_at(int dirfd, const char *path);
 // Replace dirfd/name atomically: temp file, fsync, rename, fsync the dir.
 int atomic_write_at(int dirfd, const char *name, const void *buf, size_t len, mode_t mode);
 void xatomic_write_at(int dirfd, const char *name, const void *buf, size_t len, mode_t mode);

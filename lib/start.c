@@ -55,10 +55,12 @@ static int supervise(struct store *st, const char *id, struct run_spec *rs,
   if (rs->console_sock >= 0) close(rs->console_sock);
   child_pid = sp.pid;
   // Into its cgroups before it may run a single instruction of its own.
-  if (cgroup_setup(id, lim, sp.pid) < 0) {
+  if (CFG_CGROUPS ? cgroup_setup(id, lim, sp.pid) < 0
+                  : (lim->memory || lim->pids > 0 || lim->cpu_quota || lim->cpu_shares) &&
+                    fail(ENOTSUP, "resource limits need a build with CONFIG_CGROUPS") < 0) {
     kill(sp.pid, SIGKILL);
     waitpid(sp.pid, 0, 0);
-    cgroup_remove(id);
+    if (CFG_CGROUPS) cgroup_remove(id);
     if (ready_fd >= 0) dprintf(ready_fd, "125 %s", applet.why);
     cs->status = "exited", cs->exit_code = 125, cs->error = applet.why;
     return -125;
@@ -86,8 +88,8 @@ static int supervise(struct store *st, const char *id, struct run_spec *rs,
   cs->status = "exited";
   cs->pid = cs->shim_pid = 0;
   cs->exit_code = code < 0 ? -code : code;
-  cs->oom_killed = code == 137 && cgroup_oom_killed(id);
-  cgroup_remove(id);
+  cs->oom_killed = CFG_CGROUPS && code == 137 && cgroup_oom_killed(id);
+  if (CFG_CGROUPS) cgroup_remove(id);
   now_into(cs->finished_at);
   return code;
 }

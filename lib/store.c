@@ -64,7 +64,7 @@ int store_open(struct store *s, int mode)
   s->fd = open(s->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (s->fd < 0) return fail(errno, "%s: %s", s->root, strerror(errno));
   if (mode == STORE_READ) return 0;
-  if (faccessat(s->fd, "oci-layout", F_OK, 0)) {
+  if (!exists_at(s->fd, "oci-layout")) {
     const char *layout = "{\"imageLayoutVersion\":\"1.0.0\"}";
     int rc = atomic_write_at(s->fd, "oci-layout", layout, strlen(layout), 0644);
     if (rc < 0) return rc;
@@ -259,7 +259,7 @@ int layer_exists(struct store *s, const char *chain)
 {
   char path[128];
   snprintf(path, sizeof(path), "layers/%s/layer.json", chain + 7);
-  return !faccessat(s->fd, path, F_OK, 0);
+  return exists_at(s->fd, path);
 }
 
 int64_t layer_size(struct store *s, const char *chain)
