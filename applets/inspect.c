@@ -97,8 +97,9 @@ static void container_json(struct store *st, struct container *c, struct jw *w)
   jw_str(w, "IPAddress", "");
   jw_str(w, "Gateway", "");
   jw_str(w, "MacAddress", "");
-  jw_obj(w, "Ports");
-  jw_end(w);
+  struct json *ports = strcmp(c->status, "running") ? 0 : json_get(c->state, "Ports");
+  if (ports) jw_value(w, "Ports", ports);
+  else jw_obj(w, "Ports"), jw_end(w);
   jw_obj(w, "Networks");
   jw_obj(w, mode ? mode : "none");
   jw_str(w, "IPAddress", "");

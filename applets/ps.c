@@ -141,7 +141,9 @@ void ps_main(void)
     command_of(c, &t);
     buf_printf(&t, "\t%s ago\t", fmt_duration(d, since_ns(c->created, &now)));
     status_of(c, &now, &t);
-    buf_printf(&t, "\t\t%s\n", c->name);
+    buf_addc(&t, '\t');
+    if (CFG_PUBLISH && !strcmp(c->status, "running")) ports_summary(json_get(c->state, "Ports"), &t);
+    buf_printf(&t, "\t%s\n", c->name);
   }
   if (!FLAG(q)) table_flush(t.s, stdout);
   for (size_t i = 0; i < n; i++) container_free(cs + i);

@@ -2,7 +2,7 @@
 // in the foreground (stdio passed through, its exit status ours) or
 // detached (-d: a supervisor keeps it and its log; the id is printed).
 //
-//applet:run "^<1 d(detach) i(interactive) t(tty) (rm) (name): e(env)* (env-file)* w(workdir): u(user): h(hostname): (entrypoint): (network): (read-only) (privileged) m(memory): (memory-swap): (cpus): c(cpu-shares)# (pids-limit)#" err125
+//applet:run "^<1 d(detach) i(interactive) t(tty) (rm) (name): e(env)* (env-file)* w(workdir): u(user): h(hostname): (entrypoint): (network): (read-only) (privileged) m(memory): (memory-swap): (cpus): c(cpu-shares)# (pids-limit)# p(publish)* P(publish-all)" err125
 //config:config RUN
 //config:	bool "run: run a command in a new container"
 //config:	default y
@@ -23,7 +23,8 @@
 //config:	  -u, --user USER[:GROUP]  Username or UID (and group)
 //config:	  -h, --hostname NAME    Container host name
 //config:	      --entrypoint CMD   Overwrite the image's ENTRYPOINT
-//config:	      --network MODE     none or host (default: own namespace, loopback only)
+//config:	      --network MODE     none or host (default: own namespace, loopback
+//config:	                         only; published ports still reach it)
 //config:	      --read-only        Mount the container's root read-only
 //config:	      --privileged       Keep every capability
 //config:	  -m, --memory BYTES     Memory limit (e.g. 100m, 1g)
@@ -31,6 +32,9 @@
 //config:	      --cpus N           Number of CPUs (e.g. 0.5)
 //config:	  -c, --cpu-shares N     CPU shares (relative weight)
 //config:	      --pids-limit N     Most tasks in the container
+//config:	  -p, --publish [IP:][HOST:]PORT[/udp]  Publish a container's port
+//config:	                         (a userland proxy; HOST left out: any free port)
+//config:	  -P, --publish-all      Publish every exposed port to a free port
 
 #define FOR_run
 #include "ocibox.h"
@@ -46,6 +50,7 @@ void run_main(void)
     .auto_remove = FLAG(rm), .read_only = FLAG(read_only), .privileged = FLAG(privileged),
     .memory = OPTSTR(m), .memory_swap = OPTSTR(memory_swap), .cpus = OPTSTR(cpus),
     .cpu_shares = OPTNUM(c), .pids_limit = OPTNUM(pids_limit),
+    .publish = OPTLIST(p), .publish_all = FLAG(P),
   };
   struct store st;
   char id[65];

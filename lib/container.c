@@ -146,6 +146,7 @@ int container_save_state(struct store *s, const char *id, const struct container
   jw_str(&w, "StartedAt", *st->started_at ? st->started_at : "0001-01-01T00:00:00Z");
   jw_str(&w, "FinishedAt", *st->finished_at ? st->finished_at : "0001-01-01T00:00:00Z");
   jw_int(&w, "ShimPid", st->shim_pid);
+  if (st->ports) jw_raw(&w, "Ports", st->ports);
   jw_end(&w);
   buf_addc(&b, '\n');
   snprintf(path, sizeof(path), "containers/%s/state.json", id);
@@ -207,7 +208,7 @@ int container_load(struct store *s, const char *id, struct container *c)
   copy_str(c->error, sizeof(c->error), json_get_str(j, "Error"));
   struct json *oom = json_get(j, "OOMKilled");
   c->oom_killed = oom && oom->type == JSON_TRUE;
-  json_free(j);
+  c->state = j;
   if (CFG_CGROUPS && !strcmp(c->status, "running")) c->paused = cgroup_frozen(id);
   // A supervisor killed with -9 cannot record the end: tell the truth.
   // (While it lives, it reaps the container and records the real status.)
@@ -224,7 +225,8 @@ int container_load(struct store *s, const char *id, struct container *c)
 void container_free(struct container *c)
 {
   json_free(c->config);
-  c->config = 0;
+  json_free(c->state);
+  c->config = c->state = 0;
 }
 
 struct strlist *container_ids(struct store *s)

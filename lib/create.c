@@ -132,9 +132,57 @@ static char *resolv_conf(int host_net)
   return b.s ? buf_steal(&b) : xstrdup("");
 }
 
+// PortBindings: {"80/tcp":[{"HostIp":"","HostPort":"8080"}],...}, one
+// key per container port; given the image's ExposedPorts, those and the
+// published keys as Config.ExposedPorts instead.
+static void write_ports(struct jw *w, const struct port_binding *pb, size_t n, const struct json *img)
+{
+  char key[16], hp[8];
+  if (!img) {
+    jw_obj(w, "PortBindings");
+    for (size_t i = 0; i < n; i++) {
+      size_t k = 0;
+      while (k < i && (pb[k].ctr != pb[i].ctr || pb[k].udp != pb[i].udp)) k++;
+      if (k < i) continue;  // its key is written already
+      snprintf(key, sizeof(key), "%d/%s", pb[i].ctr, pb[i].udp ? "udp" : "tcp");
+      jw_arr(w, key);
+      for (k = i; k < n; k++) {
+        if (pb[k].ctr != pb[i].ctr || pb[k].udp != pb[i].udp) continue;
+        snprintf(hp, sizeof(hp), "%.0d", pb[k].host);
+        jw_obj(w, 0);
+        jw_str(w, "HostIp", pb[k].ip);
+        jw_str(w, "HostPort", hp);
+        jw_end(w);
+      }
+      jw_end(w);
+    }
+    jw_end(w);
+    return;
+  }
+  jw_obj(w, "ExposedPorts");
+  for (struct json *e = img->type == JSON_OBJECT ? img->child : 0; e; e = e->next) {
+    size_t k = 0;
+    for (; k < n; k++) {
+      snprintf(key, sizeof(key), "%d/%s", pb[k].ctr, pb[k].udp ? "udp" : "tcp");
+      if (!strcmp(key, e->key)) break;
+    }
+    if (k == n) jw_obj(w, e->key), jw_end(w);
+  }
+  for (size_t i = 0; i < n; i++) {
+    size_t k = 0;
+    while (k < i && (pb[k].ctr != pb[i].ctr || pb[k].udp != pb[i].udp)) k++;
+    if (k < i) continue;
+    snprintf(key, sizeof(key), "%d/%s", pb[i].ctr, pb[i].udp ? "udp" : "tcp");
+    jw_obj(w, key);
+    jw_end(w);
+  }
+  jw_end(w);
+}
+
 static void write_config(const struct create_opts *o, const char *dir, const char *id,
                          const char *name, const struct image *im, char **argv, size_t nentry,
-                         char **env, const char *created, const char *hostname)
+                         char **env, const char *created, const char *hostname,
+                         const struct port_binding *pb, size_t npb)
 {
   struct buf b = {0};
   struct jw w;
@@ -158,6 +206,10 @@ static void write_config(const struct create_opts *o, const char *dir, const cha
   free(slash_name);
   jw_obj(&w, "HostConfig");
   jw_str(&w, "NetworkMode", o->network ? o->network : "none");
+  if (CFG_PUBLISH) {
+    write_ports(&w, pb, npb, 0);
+    jw_bool(&w, "PublishAllPorts", o->publish_all);
+  }
   jw_bool(&w, "AutoRemove", o->auto_remove);
   jw_bool(&w, "Privileged", o->privileged);
   jw_bool(&w, "ReadonlyRootfs", o->read_only);
@@ -187,6 +239,10 @@ static void write_config(const struct create_opts *o, const char *dir, const cha
     for (size_t i = 0; i < nentry; i++) jw_str(&w, 0, argv[i]);
     jw_end(&w);
   } else jw_null(&w, "Entrypoint");
+  if (CFG_PUBLISH) {
+    struct json *img = json_get(cfg, "ExposedPorts");
+    if (img || npb) write_ports(&w, pb, npb, img ? img : &(struct json){.type = JSON_NULL});
+  }
   jw_str(&w, "Image", o->image);
   jw_str(&w, "WorkingDir", o->workdir ? o->workdir : json_get_str(cfg, "WorkingDir") ? json_get_str(cfg, "WorkingDir") : "");
   jw_end(&w);
@@ -225,6 +281,14 @@ int xcontainer_create(const struct create_opts *o, char id[65])
     if (!*n || strspn(n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != strlen(n) ||
         !strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", *n))
       error_exit("Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", n);
+  }
+  struct port_binding *pb = 0;
+  size_t npb = 0;
+  for (struct strlist *l = CFG_PUBLISH ? o->publish : 0; l; l = l->next)
+    if (ports_parse(l->s, &pb, &npb) < 0) error_exit("%s", applet.why);
+  if ((npb || o->publish_all) && net && !strcmp(net, "host")) {
+    fputs("WARNING: Published ports are discarded when using host network mode\n", stderr);
+    npb = 0;
   }
   if (store_open(&st, STORE_USE) < 0) error_exit("%s", applet.why);
   find_image(&st, o->image, &im);
@@ -307,7 +371,8 @@ int xcontainer_create(const struct create_opts *o, char id[65])
   } else
     do container_new_name(name);
     while (container_name_taken(&st, name, other));
-  write_config(o, stage, id, name, &im, argv, nentry, env, created, hostname);
+  write_config(o, stage, id, name, &im, argv, nentry, env, created, hostname, pb, npb);
+  free(pb);
   struct container_state cs = {.status = "created", .error = ""};
   if (rename(stage, dir) || fsync_dir_at(st.fd, "containers")) perror_exit("rename %s", dir);
   container_save_state(&st, id, &cs);

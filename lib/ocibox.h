@@ -435,6 +435,7 @@ struct container_state {
   int pid, shim_pid, exit_code, oom_killed;
   const char *error;
   char started_at[40], finished_at[40];
+  const char *ports;    // NetworkSettings.Ports (JSON) while running
 };
 void container_new_id(char id[65]);
 void container_new_name(char out[64]);
@@ -452,6 +453,7 @@ struct container {
   int pid, shim_pid, exit_code, oom_killed;
   int paused;  // running, but frozen (pause)
   struct json *config;
+  struct json *state;  // state.json as recorded
 };
 int container_load(struct store *s, const char *id, struct container *c);
 void container_free(struct container *c);
@@ -493,6 +495,8 @@ struct create_opts {
   int tty, interactive, auto_remove, read_only, privileged;
   const char *memory, *memory_swap, *cpus;
   long long cpu_shares, pids_limit;
+  struct strlist *publish;  // -p specs
+  int publish_all;          // -P
 };
 // Make the container (pulling the image if need be); its id goes to id.
 // Ends the program with Docker's message on any error.
@@ -501,6 +505,25 @@ int xcontainer_create(const struct create_opts *o, char id[65]);
 // attached (we supervise: its exit status). -(125|126|127) with
 // applet.why when it could not start.
 int container_start(struct store *st, const char *id, int detach, int interactive);
+
+// ---- published ports (lib/ports.c, lib/proxy.c) ----------------------
+
+struct port_binding {
+  char ip[48];     // host address ("" at parse time: all of IPv4)
+  int host, ctr;   // host port (0: any free one), the container's
+  int udp, fd;     // fd: the bound host socket
+};
+// Docker's -p "[IP:][HOST[-END]:]CTR[-END][/tcp|udp]", appended to v.
+int ports_parse(const char *spec, struct port_binding **v, size_t *n);
+// Bind the host sockets of a container's config (PortBindings, and every
+// exposed port with PublishAllPorts); state gets NetworkSettings.Ports.
+int ports_bind(const struct json *config, const char *name, const char *id,
+               struct port_binding **v, size_t *n, struct buf *state);
+void ports_close(struct port_binding *v, size_t n);
+// ps's PORTS column from NetworkSettings.Ports.
+void ports_summary(const struct json *ports, struct buf *out);
+// In the container's network namespace, serve the bindings. Never returns.
+NORETURN void proxy_run(int netns, struct port_binding *b, size_t n);
 
 // ---- running a container (lib/nsinit.c, lib/runtime.c) -----------------
 

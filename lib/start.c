@@ -39,14 +39,31 @@ static void now_into(char out[40])
   fmt_rfc3339nano(out, &t);
 }
 
+// Serve the published ports from a child in the container's network
+// namespace; the listening sockets are its alone from then on.
+static int start_proxy(int pid, struct port_binding *pb, size_t npb)
+{
+  char path[40];
+  snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+  int ns = open(path, O_RDONLY | O_CLOEXEC), proxy = ns < 0 ? -1 : fork();
+  if (!proxy) proxy_run(ns, pb, npb);
+  if (ns >= 0) close(ns);
+  ports_close(pb, npb);
+  return proxy;
+}
+
 // Wait for the container, relaying its terminal if it has one; the state
 // is recorded before and after. Returns its exit status.
-static int supervise(struct store *st, const char *id, struct run_spec *rs,
+static int supervise(struct store *st, const struct container *c, struct run_spec *rs,
                      const struct cg_limits *lim, int console, int relay_stdin, int ready_fd,
                      struct container_state *cs)
 {
+  const char *id = c->id;
   struct spawn sp;
-  int status = 0, code;
+  struct port_binding *pb = 0;
+  size_t npb = 0;
+  struct buf ports = {0};
+  int status = 0, code, proxy = -1;
 
   if (container_spawn(rs, &sp) < 0) {
     if (ready_fd >= 0) dprintf(ready_fd, "125 %s", applet.why);
@@ -54,10 +71,12 @@ static int supervise(struct store *st, const char *id, struct run_spec *rs,
   }
   if (rs->console_sock >= 0) close(rs->console_sock);
   child_pid = sp.pid;
-  // Into its cgroups before it may run a single instruction of its own.
-  if (CFG_CGROUPS ? cgroup_setup(id, lim, sp.pid) < 0
-                  : (lim->memory || lim->pids > 0 || lim->cpu_quota || lim->cpu_shares) &&
-                    fail(ENOTSUP, "resource limits need a build with CONFIG_CGROUPS") < 0) {
+  // Into its cgroups before it may run a single instruction of its own;
+  // the host's ports taken before it runs too, so a clash stops it here.
+  if ((CFG_CGROUPS ? cgroup_setup(id, lim, sp.pid) < 0
+                   : (lim->memory || lim->pids > 0 || lim->cpu_quota || lim->cpu_shares) &&
+                     fail(ENOTSUP, "resource limits need a build with CONFIG_CGROUPS") < 0) ||
+      (CFG_PUBLISH && !rs->net_host && ports_bind(c->config, c->name, id, &pb, &npb, &ports) < 0)) {
     kill(sp.pid, SIGKILL);
     waitpid(sp.pid, 0, 0);
     if (CFG_CGROUPS) cgroup_remove(id);
@@ -67,16 +86,20 @@ static int supervise(struct store *st, const char *id, struct run_spec *rs,
   }
   cs->pid = sp.pid;
   cs->status = "running";
+  cs->ports = ports.s;
   now_into(cs->started_at);
   *cs->finished_at = 0;
   container_save_state(st, id, cs);
   if ((code = container_go(&sp))) {
+    if (CFG_PUBLISH) ports_close(pb, npb);
     if (ready_fd >= 0) dprintf(ready_fd, "%d %s", code, applet.why);
     waitpid(sp.pid, 0, 0);
     cs->error = applet.why;
     code = -code;
   } else {
+    // (the proxy must not hold the ready pipe: run -d waits for its end)
     if (ready_fd >= 0) close(ready_fd);
+    if (CFG_PUBLISH && npb) proxy = start_proxy(sp.pid, pb, npb);
     if (console >= 0) {
       int master = pty_receive(console);
       if (master >= 0 && ready_fd >= 0) pty_serve(master, id);  // detached
@@ -85,6 +108,12 @@ static int supervise(struct store *st, const char *id, struct run_spec *rs,
     while (waitpid(sp.pid, &status, 0) < 0 && errno == EINTR);
     code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
+  if (proxy > 0) {
+    kill(proxy, SIGKILL);
+    waitpid(proxy, 0, 0);
+  }
+  buf_free(&ports);
+  cs->ports = 0;
   cs->status = "exited";
   cs->pid = cs->shim_pid = 0;
   cs->exit_code = code < 0 ? -code : code;
@@ -158,7 +187,7 @@ int container_start(struct store *st, const char *id, int detach, int interactiv
       dup2(logfd, 1);
       dup2(logfd, 2);
       cs.shim_pid = getpid();
-      supervise(st, id, &rs, &lim, console[0], 0, ready[1], &cs);
+      supervise(st, &c, &rs, &lim, console[0], 0, ready[1], &cs);
       if (auto_remove) rm_rf(dir);
       else container_save_state(st, id, &cs);
       _exit(0);
@@ -178,7 +207,7 @@ int container_start(struct store *st, const char *id, int detach, int interactiv
     static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
     for (size_t k = 0; k < ARRAY_LEN(sigs); k++) signal(sigs[k], forward_signal);
     cs.shim_pid = getpid();
-    code = supervise(st, id, &rs, &lim, console[0], interactive, -1, &cs);
+    code = supervise(st, &c, &rs, &lim, console[0], interactive, -1, &cs);
     if (auto_remove) rm_rf(dir);
     else container_save_state(st, id, &cs);
   }
