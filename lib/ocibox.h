@@ -662,6 +662,7 @@ void tpl_free(struct tpl *t);
 // Cells are separated by '\t', rows by '\n'. Columns are padded to
 // max(10, widest cell + 3) display columns; the last is not padded.
 void table_flush(const char *text, FILE *out);
+void table_flush_min(const char *text, FILE *out, int minwidth);  // top: 20
 
 // ---- images as Docker shows them (lib/images.c) -------------------------
 
