@@ -341,6 +341,10 @@ int reg_send(struct registry *r, const char *method, const struct url *u,
              const struct strlist *headers, const struct reg_body *body, struct http_resp *resp);
 // The registry's error body as "CODE: message" (or the HTTP status).
 void reg_error(struct registry *r, struct http_resp *resp, struct buf *why);
+// Read a response body into body, at most max bytes ("WHAT too large").
+int reg_read_body(struct http_resp *resp, struct buf *body, size_t max, const char *what);
+// Percent-encode all but RFC 3986's unreserved characters (query values).
+void url_escape(const char *s, struct buf *out);
 #define MANIFEST_MAX (4 << 20)
 // GET a manifest by tag or digest: body (≤ MANIFEST_MAX), media type,
 // digest checked against Docker-Content-Digest and a digest reference.
@@ -685,6 +689,7 @@ void tpl_free(struct tpl *t);
 // Cells are separated by '\t', rows by '\n'. Columns are padded to
 // max(10, widest cell + 3) display columns; the last is not padded.
 void table_flush(const char *text, FILE *out);
+void table_flush_min(const char *text, FILE *out, int minwidth);  // top: 20
 
 // ---- images as Docker shows them (lib/images.c) -------------------------
 

@@ -112,7 +112,7 @@ static char *challenge_param(const char *h, const char *key)
   return 0;
 }
 
-static void url_escape(const char *s, struct buf *out)
+void url_escape(const char *s, struct buf *out)
 {
   for (; *s; s++) {
     if (isalnum((unsigned char)*s) || strchr("-_.~", *s)) buf_addc(out, *s);
@@ -288,7 +288,7 @@ void reg_error(struct registry *r, struct http_resp *resp, struct buf *why)
   buf_free(&body);
 }
 
-static int read_body(struct http_resp *resp, struct buf *body, size_t max, const char *what)
+int reg_read_body(struct http_resp *resp, struct buf *body, size_t max, const char *what)
 {
   char chunk[16384];
   ssize_t n;
@@ -317,7 +317,7 @@ int reg_manifest(struct registry *r, const char *reference, struct buf *body,
     buf_free(&why);
     return rc;
   }
-  rc = read_body(&resp, body, MANIFEST_MAX, "manifest");
+  rc = reg_read_body(&resp, body, MANIFEST_MAX, "manifest");
   const char *type = http_header(&resp, "Content-Type"), *dcd = http_header(&resp, "Docker-Content-Digest");
   snprintf(media_type, 128, "%.*s", type ? (int)strcspn(type, "; ") : 0, type ? type : "");
   char want[72];

@@ -1,5 +1,6 @@
 // table.c: Go's text/tabwriter as Docker's CLI sets it up (minwidth 10,
-// tabwidth 1, padding 3, padchar ' ', no flags). Cells end at '\t', lines
+// tabwidth 1, padding 3, padchar ' ', no flags; `docker top` uses minwidth
+// 20). Cells end at '\t', lines
 // at '\n'; the last cell of a line ends with neither and is not padded.
 // A column's width is taken over a block of consecutive lines that all
 // have a tab-terminated cell in it, which is how ragged rows come out as
@@ -13,7 +14,7 @@ struct table {
   } *cell;
   int *line;          // index of each line's first cell, and one past the end
   int *colw;          // widths of the columns being laid out
-  int nlines;
+  int nlines, minw;
   FILE *out;
 };
 
@@ -44,7 +45,7 @@ static void format(struct table *t, int from, int to, int col)
     write_lines(t, from, l, col);
     from = l;
     // this column's block: the lines from here on that have a cell in it
-    t->colw[col] = 10;
+    t->colw[col] = t->minw;
     for (; l < to && col < cells(t, l) - 1; l++)
       if ((w = t->cell[t->line[l] + col].width + 3) > t->colw[col]) t->colw[col] = w;
     format(t, from, l, col + 1);
@@ -55,7 +56,12 @@ static void format(struct table *t, int from, int to, int col)
 
 void table_flush(const char *text, FILE *out)
 {
-  struct table t = {.out = out};
+  table_flush_min(text, out, 10);
+}
+
+void table_flush_min(const char *text, FILE *out, int minwidth)
+{
+  struct table t = {.out = out, .minw = minwidth};
   const char *p, *s;
   int ncells = 1, nlines = 1, c = 0, l = 0;
 
