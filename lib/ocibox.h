@@ -603,6 +603,8 @@ int image_write(struct store *s, const char *config, size_t clen, const struct l
 // Write the tree under dirfd as a tar (pax) to out_fd, names sorted; with
 // docker_whiteouts, overlay's whiteouts and opaque dirs become Docker's.
 int tar_tree(int dirfd, int out_fd, int docker_whiteouts);
+// One entry, dirfd/name (with all below a directory), named `as` (docker cp).
+int tar_path(int dirfd, const char *name, const char *as, int out_fd);
 
 // Write key: an image config's "config" object (base, or NULL) with
 // Dockerfile instructions applied, as import -c and commit -c take them
