@@ -573,8 +573,18 @@ void gunzip_close(struct gunzip *g);  // NULL is fine
 // the tar itself was fine, so digests over it cover the whole stream.
 struct layer_stats {
   uint64_t entries, bytes;  // tar entries seen, regular file bytes
+  uint64_t tar;             // the tar's own bytes (docker cp's count)
 };
 int layer_unpack(struct reader src, int dirfd, struct layer_stats *st);
+// The same for docker cp's archives: ".wh." names are plain files, and a
+// directory never replaces a non-directory or the reverse (Docker's
+// NoOverwriteDirNonDir).
+struct unpack_opts {
+  const char *from, *to;  // the top entry `from` renamed `to` (NULL: kept)
+  int follow;             // parent dirs through symlinks (inside a chroot)
+  int64_t uid, gid;       // every entry's owner; -1: the archive's
+};
+int tar_unpack(struct reader src, int dirfd, struct layer_stats *st, const struct unpack_opts *o);
 
 // ---- images made here: load, import, commit (lib/imgwrite.c) -----------
 
