@@ -35,6 +35,7 @@ struct unpack {
   struct archive *a;
   struct reader src;
   struct layer_stats *st;
+  const struct unpack_opts *o;  // docker cp's archive, or NULL: a layer
   int root;              // the staging directory
   int no_openat2;        // the kernel (or a seccomp filter) refuses it
   int src_failed;        // src.read failed: applet.why says why
@@ -98,13 +99,14 @@ static int walk(struct unpack *u, const char *path, int make, const char *entry)
     }
     memcpy(comp, p, end - p);
     comp[end - p] = 0;
-    next = openat(dir, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int nofollow = u->o && u->o->follow ? 0 : O_NOFOLLOW;
+    next = openat(dir, comp, O_PATH | O_DIRECTORY | nofollow | O_CLOEXEC);
     if (next < 0 && errno == ENOENT && make) {
       if (mkdirat(dir, comp, 0755) || fchmodat(dir, comp, 0755, 0)) {
         fail(errno, "layer: %s: mkdir %.*s: %s", entry, (int)(end - path), path, strerror(errno));
         goto err;
       }
-      next = openat(dir, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      next = openat(dir, comp, O_PATH | O_DIRECTORY | nofollow | O_CLOEXEC);
     }
     if (next < 0) {
       int e = errno;
@@ -178,6 +180,9 @@ static int make_room(struct unpack *u, int dir, const char *name, int isdir, con
   if (fstatat(dir, name, &sb, AT_SYMLINK_NOFOLLOW))
     return errno == ENOENT ? 0 : fail(errno, "layer: %s: %s", entry, strerror(errno));
   if (isdir && S_ISDIR(sb.st_mode)) return 1;
+  if (u->o && (isdir || S_ISDIR(sb.st_mode)))  // Docker's NoOverwriteDirNonDir
+    return fail(EEXIST, "cannot overwrite %sdirectory \"%s\" with %sdirectory",
+                isdir ? "non-" : "", entry, isdir ? "" : "non-");
   u->cached[0] = 0;  // the cached directory may be below what goes
   if (remove_tree(dir, name)) return fail(errno, "layer: %s: cannot replace: %s", entry, strerror(errno));
   return 0;
@@ -289,6 +294,21 @@ static int put_dir(struct unpack *u, struct archive_entry *e, int dir, const cha
   return 0;
 }
 
+// clean_name, then docker cp's renaming of the top entry.
+static int clean(struct unpack *u, const char *name, char out[PATH_MAX])
+{
+  int r = clean_name(name, out);
+  const char *from = u->o ? u->o->from : 0;
+  size_t n = from ? strlen(from) : 0;
+  char tmp[PATH_MAX];
+
+  if (r || !from || !u->o->to || strncmp(out, from, n) || (n && out[n] && out[n] != '/')) return r;
+  if (snprintf(tmp, sizeof(tmp), "%s%s%s", u->o->to, !n && *out ? "/" : "", out + n) >= PATH_MAX)
+    return -2;
+  strcpy(out, tmp);
+  return 0;
+}
+
 // A hard link to an entry this layer already made, inside the root. The
 // link is made to what the target is, even a symlink: never through it.
 static int put_link(struct unpack *u, struct archive_entry *e, int dir, const char *name,
@@ -296,7 +316,7 @@ static int put_link(struct unpack *u, struct archive_entry *e, int dir, const ch
 {
   char target[PATH_MAX], *slash, *base = target;
   const char *tparent = "";
-  int r = clean_name(archive_entry_hardlink(e), target), tdir;
+  int r = clean(u, archive_entry_hardlink(e), target), tdir;
   struct stat sb;
 
   if (r || !*target)
@@ -369,18 +389,19 @@ static int put_entry(struct unpack *u, struct archive_entry *e)
   int r, dir;
 
   if (!entry) return fail(EINVAL, "layer: an entry without a name");
-  if ((r = clean_name(entry, path))) return bad_name(entry, r);
+  if ((r = clean(u, entry, path))) return bad_name(entry, r);
   if (!*path) return 0;  // the root itself stays the caller's
+  if (u->o && u->o->uid >= 0) archive_entry_set_uid(e, u->o->uid), archive_entry_set_gid(e, u->o->gid);
   if (archive_entry_uid(e) < 0 || archive_entry_uid(e) >= UINT32_MAX ||
       archive_entry_gid(e) < 0 || archive_entry_gid(e) >= UINT32_MAX)
     return fail(EINVAL, "layer: %s: invalid uid or gid", entry);
   // aufs's top-level meta directories (.wh..wh.plnk/...) are skipped.
-  if (!strncmp(path, WH_META, 8) && strcmp(path, WH_OPQ)) return 0;
+  if (!u->o && !strncmp(path, WH_META, 8) && strcmp(path, WH_OPQ)) return 0;
   base = (slash = strrchr(path, '/')) ? slash + 1 : path;
-  if (strcmp(base, WH_OPQ) && !strncmp(base, WH_META, 8)) return 0;
+  if (!u->o && strcmp(base, WH_OPQ) && !strncmp(base, WH_META, 8)) return 0;
   if (slash) *slash = 0, parent = path;
   if ((dir = parent_fd(u, parent, 1, entry)) < 0) return -1;
-  if (!strncmp(base, WH, 4))
+  if (!u->o && !strncmp(base, WH, 4))
     return strcmp(base, WH_OPQ) ? whiteout(e, dir, base + 4, entry) : opaque(dir, entry);
   if (type == AE_IFDIR) return put_dir(u, e, dir, parent, base, entry);
   if (archive_entry_hardlink(e)) return put_link(u, e, dir, base, entry);
@@ -457,17 +478,25 @@ static int unpack(struct unpack *u)
 
 int layer_unpack(struct reader src, int dirfd, struct layer_stats *st)
 {
+  return tar_unpack(src, dirfd, st, 0);
+}
+
+int tar_unpack(struct reader src, int dirfd, struct layer_stats *st, const struct unpack_opts *o)
+{
   struct unpack *u = xzalloc(sizeof(*u));
   int r;
 
   *st = (struct layer_stats){0};
   u->src = src;
   u->st = st;
+  u->o = o;
+  u->no_openat2 = o && o->follow;  // symlinks resolved by the kernel, in a chroot
   u->root = dirfd;
   u->cachefd = -1;
   if (!(u->a = archive_read_new()) || archive_read_support_format_tar(u->a))
     error_exit("libarchive: out of memory");
   r = unpack(u);
+  st->tar = u->total;
   archive_read_free(u->a);
   if (u->cachefd >= 0) close(u->cachefd);
   for (size_t i = 0; i < u->ndirs; i++) free(u->dirs[i].path);

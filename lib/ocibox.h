@@ -600,8 +600,18 @@ void gunzip_close(struct gunzip *g);  // NULL is fine
 // the tar itself was fine, so digests over it cover the whole stream.
 struct layer_stats {
   uint64_t entries, bytes;  // tar entries seen, regular file bytes
+  uint64_t tar;             // the tar's own bytes (docker cp's count)
 };
 int layer_unpack(struct reader src, int dirfd, struct layer_stats *st);
+// The same for docker cp's archives: ".wh." names are plain files, and a
+// directory never replaces a non-directory or the reverse (Docker's
+// NoOverwriteDirNonDir).
+struct unpack_opts {
+  const char *from, *to;  // the top entry `from` renamed `to` (NULL: kept)
+  int follow;             // parent dirs through symlinks (inside a chroot)
+  int64_t uid, gid;       // every entry's owner; -1: the archive's
+};
+int tar_unpack(struct reader src, int dirfd, struct layer_stats *st, const struct unpack_opts *o);
 
 // ---- images made here: load, import, commit (lib/imgwrite.c) -----------
 
@@ -630,6 +640,8 @@ int image_write(struct store *s, const char *config, size_t clen, const struct l
 // Write the tree under dirfd as a tar (pax) to out_fd, names sorted; with
 // docker_whiteouts, overlay's whiteouts and opaque dirs become Docker's.
 int tar_tree(int dirfd, int out_fd, int docker_whiteouts);
+// One entry, dirfd/name (with all below a directory), named `as` (docker cp).
+int tar_path(int dirfd, const char *name, const char *as, int out_fd);
 
 // Write key: an image config's "config" object (base, or NULL) with
 // Dockerfile instructions applied, as import -c and commit -c take them

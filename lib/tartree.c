@@ -78,16 +78,59 @@ static int put_file(struct walk *w, int dirfd, const char *name, const char *pat
   if (!rc) rc = put(w, e);
   if (!rc && fd >= 0) {
     char buf[65536];
-    ssize_t n;
-    while ((n = read(fd, buf, sizeof(buf))) > 0)
+    ssize_t n = 0;
+    off_t left = st->st_size;  // what the header says: a file growing now is cut
+    while (left && (n = read(fd, buf, left < (off_t)sizeof(buf) ? left : (off_t)sizeof(buf))) > 0) {
+      left -= n;
       if (archive_write_data(w->a, buf, n) != n) {
         rc = fail(EIO, "tar: %s", archive_error_string(w->a));
         break;
       }
+    }
     if (n < 0) rc = fail(errno, "%s: %s", path, strerror(errno));
   }
   if (fd >= 0) close(fd);
   archive_entry_free(e);
+  return rc;
+}
+
+static int walk_dir(struct walk *w, int dirfd, const char *prefix);
+
+// The entry dirfd/name as `path` in the archive, a directory with all below.
+static int add(struct walk *w, int dirfd, const char *name, const char *path)
+{
+  struct stat st;
+  int rc = 0;
+
+  if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW)) {
+    rc = fail(errno, "%s: %s", path, strerror(errno));
+  } else if (w->whiteouts && S_ISCHR(st.st_mode) && !st.st_rdev) {
+    // a deletion: Docker's empty ".wh.NAME" file
+    char *wh = xmprintf("%.*s.wh.%s", (int)(strlen(path) - strlen(name)), path, name);
+    rc = put_marker(w, wh, st.st_mtime);
+    free(wh);
+  } else if (S_ISDIR(st.st_mode)) {
+    char *dpath = xmprintf("%s/", path), v[4];
+    rc = put_file(w, dirfd, name, dpath, &st);
+    int sub = rc ? -1 : openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (!rc && sub < 0) rc = fail(errno, "%s: %s", path, strerror(errno));
+    if (!rc && w->whiteouts) {
+      // an opaque dir hides everything below it: Docker's marker first
+      char *proc = xmprintf("/proc/self/fd/%d", sub);
+      ssize_t l = getxattr(proc, "trusted.overlay.opaque", v, sizeof(v));
+      free(proc);
+      if (l == 1 && v[0] == 'y') {
+        char *opq = xmprintf("%s.wh..wh..opq", dpath);
+        rc = put_marker(w, opq, st.st_mtime);
+        free(opq);
+      }
+    }
+    if (!rc) rc = walk_dir(w, sub, dpath);
+    free(dpath);
+  } else if (!S_ISSOCK(st.st_mode)) {
+    // (Docker skips sockets: a tar cannot hold them)
+    rc = put_file(w, dirfd, name, path, &st);
+  }
   return rc;
 }
 
@@ -107,36 +150,8 @@ static int walk_dir(struct walk *w, int dirfd, const char *prefix)
     }
   qsort(names, n, sizeof(*names), cmp_names);
   for (size_t i = 0; i < n && !rc; i++) {
-    struct stat st;
     char *path = xmprintf("%s%s", prefix, names[i]);
-    if (fstatat(dirfd, names[i], &st, AT_SYMLINK_NOFOLLOW)) {
-      rc = fail(errno, "%s: %s", path, strerror(errno));
-    } else if (w->whiteouts && S_ISCHR(st.st_mode) && !st.st_rdev) {
-      // a deletion: Docker's empty ".wh.NAME" file
-      char *wh = xmprintf("%s.wh.%s", prefix, names[i]);
-      rc = put_marker(w, wh, st.st_mtime);
-      free(wh);
-    } else if (S_ISDIR(st.st_mode)) {
-      char *dpath = xmprintf("%s/", path), v[4];
-      rc = put_file(w, dirfd, names[i], dpath, &st);
-      int sub = rc ? -1 : openat(dirfd, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (!rc && sub < 0) rc = fail(errno, "%s: %s", path, strerror(errno));
-      if (!rc && w->whiteouts) {
-        // an opaque dir hides everything below it: Docker's marker first
-        char *proc = xmprintf("/proc/self/fd/%d", sub);
-        ssize_t l = getxattr(proc, "trusted.overlay.opaque", v, sizeof(v));
-        free(proc);
-        if (l == 1 && v[0] == 'y') {
-          char *opq = xmprintf("%s.wh..wh..opq", dpath);
-          rc = put_marker(w, opq, st.st_mtime);
-          free(opq);
-        }
-      }
-      if (!rc) rc = walk_dir(w, sub, dpath);
-      free(dpath);
-    } else if (S_ISSOCK(st.st_mode)) {
-      // Docker skips sockets: a tar cannot hold them
-    } else rc = put_file(w, dirfd, names[i], path, &st);
+    rc = add(w, dirfd, names[i], path);
     free(path);
   }
   for (size_t i = 0; i < n; i++) free(names[i]);
@@ -145,23 +160,34 @@ static int walk_dir(struct walk *w, int dirfd, const char *prefix)
   return rc;
 }
 
-int tar_tree(int dirfd, int out_fd, int docker_whiteouts)
+// The archive around walk_dir(dirfd) (name NULL) or add(dirfd, name, as).
+static int tar_to(int dirfd, const char *name, const char *as, int out_fd, int docker_whiteouts)
 {
   struct walk w = {.whiteouts = docker_whiteouts};
-  int rc, fd = dup(dirfd);
+  int rc, fd = name ? -1 : dup(dirfd);
 
-  if (fd < 0) return fail(errno, "dup: %s", strerror(errno));
+  if (!name && fd < 0) return fail(errno, "dup: %s", strerror(errno));
   w.a = archive_write_new();
   if (!w.a || archive_write_set_format_pax_restricted(w.a) ||
       archive_write_set_bytes_in_last_block(w.a, 1) || archive_write_open_fd(w.a, out_fd)) {
-    close(fd);
+    if (fd >= 0) close(fd);
     rc = fail(EIO, "tar: %s", w.a ? archive_error_string(w.a) : "out of memory");
   } else {
-    rc = walk_dir(&w, fd, "");
+    rc = name ? add(&w, dirfd, name, as) : walk_dir(&w, fd, "");
     if (archive_write_close(w.a) && !rc) rc = fail(EIO, "tar: %s", archive_error_string(w.a));
   }
   archive_write_free(w.a);
   for (size_t i = 0; i < w.nlinks; i++) free(w.links[i].path);
   free(w.links);
   return rc;
+}
+
+int tar_tree(int dirfd, int out_fd, int docker_whiteouts)
+{
+  return tar_to(dirfd, 0, 0, out_fd, docker_whiteouts);
+}
+
+int tar_path(int dirfd, const char *name, const char *as, int out_fd)
+{
+  return tar_to(dirfd, name, as, out_fd, 0);
 }
