@@ -37,6 +37,7 @@ lib-$(CONFIG_PULL) += lib/pull.c
 lib-$(CONFIG_RUN) += lib/container.c lib/nsinit.c lib/runtime.c lib/signame.c \
   lib/pty.c lib/create.c lib/start.c
 lib-$(CONFIG_CGROUPS) += lib/cgroup.c
+lib-$(CONFIG_RESTART) += lib/policy.c
 lib-$(CONFIG_PUBLISH) += lib/ports.c lib/proxy.c
 lib-$(CONFIG_ARCHIVE) += lib/gunzip.c lib/layer.c lib/imgwrite.c lib/tartree.c \
   lib/changes.c

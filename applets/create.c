@@ -1,6 +1,6 @@
 // create.c: docker create: a container from an image, not started.
 //
-//applet:create "^<1 i(interactive) t(tty) (rm) (name): e(env)* (env-file)* w(workdir): u(user): h(hostname): (entrypoint): (network): (read-only) (privileged) m(memory): (memory-swap): (cpus): c(cpu-shares)# (pids-limit)# p(publish)* P(publish-all)" err125
+//applet:create "^<1 i(interactive) t(tty) (rm) (name): e(env)* (env-file)* w(workdir): u(user): h(hostname): (entrypoint): (network): (read-only) (privileged) m(memory): (memory-swap): (cpus): c(cpu-shares)# (pids-limit)# p(publish)* P(publish-all) (restart):" err125
 //config:config CREATE
 //config:	bool "create: create a new container"
 //config:	default y
@@ -33,6 +33,7 @@
 //config:	  -p, --publish [IP:][HOST:]PORT[/udp]  Publish a container's port
 //config:	                         (a userland proxy; HOST left out: any free port)
 //config:	  -P, --publish-all      Publish every exposed port to a free port
+//config:	      --restart POLICY   no, always, unless-stopped, on-failure[:N]
 
 
 #define FOR_create
@@ -49,7 +50,7 @@ void create_main(void)
     .auto_remove = FLAG(rm), .read_only = FLAG(read_only), .privileged = FLAG(privileged),
     .memory = OPTSTR(m), .memory_swap = OPTSTR(memory_swap), .cpus = OPTSTR(cpus),
     .cpu_shares = OPTNUM(c), .pids_limit = OPTNUM(pids_limit),
-    .publish = OPTLIST(p), .publish_all = FLAG(P),
+    .publish = OPTLIST(p), .publish_all = FLAG(P), .restart = OPTSTR(restart),
   };
   char id[65];
 

@@ -40,9 +40,10 @@ static void container_json(struct store *st, struct container *c, struct jw *w)
   jw_value(w, "Args", json_get(c->config, "Args"));
   jw_obj(w, "State");
   jw_str(w, "Status", c->paused ? "paused" : c->status);
-  jw_bool(w, "Running", !strcmp(c->status, "running"));
+  int restarting = !strcmp(c->status, "restarting");
+  jw_bool(w, "Running", restarting || !strcmp(c->status, "running"));
   jw_bool(w, "Paused", c->paused);
-  jw_bool(w, "Restarting", 0);
+  jw_bool(w, "Restarting", restarting);
   jw_bool(w, "OOMKilled", c->oom_killed);
   jw_bool(w, "Dead", !strcmp(c->status, "dead"));
   jw_int(w, "Pid", c->pid);
@@ -67,7 +68,7 @@ static void container_json(struct store *st, struct container *c, struct jw *w)
   copy_members(w, c->config, (const char *const[]){"Id", "Created", "Path", "Args", "Image",
                                                    "Layers", "ManifestDigest", "HostConfig",
                                                    "Config", 0});
-  jw_int(w, "RestartCount", 0);
+  jw_int(w, "RestartCount", c->restart_count);
   jw_str(w, "Driver", "overlay");
   jw_str(w, "Platform", "linux");
   jw_value(w, "HostConfig", json_get(c->config, "HostConfig"));

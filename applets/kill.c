@@ -25,13 +25,11 @@ void kill_main(void)
   for (int i = 0; i < applet.argc; i++) {
     struct container c;
     char id[65];
-    if (container_find(&st, applet.argv[i], id) < 0 || container_load(&st, id, &c) < 0) {
-      error_msg("%s", applet.why);
-      continue;
-    }
+    if (container_arg(&st, applet.argv[i], id, &c) < 0) continue;
     if (strcmp(c.status, "running"))
       error_msg("cannot kill container: %s: container %s is not running", applet.argv[i], id);
-    else if (container_signal(&c, sig) < 0) error_msg("%s", applet.why);
+    else if ((CFG_RESTART && policy_mark_stopped(&st, id, 1)) || container_signal(&c, sig) < 0)
+      error_msg("%s", applet.why);
     else puts(applet.argv[i]);
     container_free(&c);
   }

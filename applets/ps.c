@@ -69,6 +69,8 @@ static void status_of(const struct container *c, const struct timespec *now, str
     buf_printf(out, "Up %s%s", fmt_duration(d, since_ns(c->started_at, now)), c->paused ? " (Paused)" : "");
   else if (!strcmp(c->status, "exited"))
     buf_printf(out, "Exited (%d) %s ago", c->exit_code, fmt_duration(d, since_ns(c->finished_at, now)));
+  else if (!strcmp(c->status, "restarting"))
+    buf_printf(out, "Restarting (%d) %s ago", c->exit_code, fmt_duration(d, since_ns(c->finished_at, now)));
   else if (!strcmp(c->status, "created")) buf_adds(out, "Created");
   else if (!strcmp(c->status, "dead")) buf_adds(out, "Dead");
   else buf_adds(out, c->status);
@@ -130,7 +132,7 @@ void ps_main(void)
   for (size_t i = 0; i < n; i++) {
     struct container *c = cs + i;
     char d[40];
-    if ((!all && strcmp(c->status, "running")) || !matches(c)) continue;
+    if ((!all && strcmp(c->status, "running") && strcmp(c->status, "restarting")) || !matches(c)) continue;
     if (limit >= 0 && (long long)shown >= limit) break;
     shown++;
     if (FLAG(q)) {

@@ -25,17 +25,8 @@ void restart_main(void)
   for (int i = 0; i < applet.argc; i++) {
     struct container c;
     char id[65];
-    if (container_find(&st, applet.argv[i], id) < 0 || container_load(&st, id, &c) < 0) {
-      error_msg("%s", applet.why);
-      continue;
-    }
-    if (!strcmp(c.status, "running")) {
-      container_signal(&c, SIGTERM);
-      if (container_wait_exit(&st, &c, secs < 0 ? -1 : secs * 1000) < 0) {
-        container_signal(&c, SIGKILL);
-        container_wait_exit(&st, &c, -1);
-      }
-    }
+    if (container_arg(&st, applet.argv[i], id, &c) < 0) continue;
+    container_stop(&st, &c, SIGTERM, secs);
     container_free(&c);
     if (container_start(&st, id, 1, 0) < 0) error_msg("%s", applet.why);
     else puts(applet.argv[i]);

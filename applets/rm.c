@@ -26,19 +26,15 @@ void rm_main(void)
   for (int i = 0; i < applet.argc; i++) {
     struct container c;
     char id[65];
-    if (container_find(&st, applet.argv[i], id) < 0 || container_load(&st, id, &c) < 0) {
-      error_msg("%s", applet.why);
-      continue;
-    }
-    if (!strcmp(c.status, "running")) {
+    if (container_arg(&st, applet.argv[i], id, &c) < 0) continue;
+    if (!strcmp(c.status, "running") || !strcmp(c.status, "restarting")) {
       if (!FLAG(f)) {
         error_msg("cannot remove container \"/%s\": container is running: stop the container "
                   "before removing or force remove", c.name);
         container_free(&c);
         continue;
       }
-      container_signal(&c, SIGKILL);
-      container_wait_exit(&st, &c, -1);
+      container_stop(&st, &c, SIGKILL, -1);
     }
     // Renamed out of containers/ first: a crash leaves tmp/ garbage, not
     // half a container.

@@ -22,10 +22,7 @@ void unpause_main(void)
   for (int i = 0; i < applet.argc; i++) {
     struct container c;
     char id[65];
-    if (container_find(&st, applet.argv[i], id) < 0 || container_load(&st, id, &c) < 0) {
-      error_msg("%s", applet.why);
-      continue;
-    }
+    if (container_arg(&st, applet.argv[i], id, &c) < 0) continue;
     if (strcmp(c.status, "running")) error_msg("Container %s is not running", id);
     else if (!c.paused) error_msg("Container %s is not paused", id);
     else if (cgroup_freeze(id, 0) < 0) error_msg("%s", applet.why);

@@ -22,10 +22,7 @@ void wait_main(void)
   for (int i = 0; i < applet.argc; i++) {
     struct container c;
     char id[65];
-    if (container_find(&st, applet.argv[i], id) < 0 || container_load(&st, id, &c) < 0) {
-      error_msg("%s", applet.why);
-      continue;
-    }
+    if (container_arg(&st, applet.argv[i], id, &c) < 0) continue;
     container_wait_exit(&st, &c, -1);
     printf("%d\n", c.exit_code);
     fflush(stdout);

@@ -36,10 +36,9 @@ static struct strlist *string_list(const char *path, struct json *tree, const ch
 static void check_mirrors(const char *path, struct strlist *l)
 {
   for (; l; l = l->next) {
-    const char *s = l->s, *host = strstr(s, "://");
-    if (!host || (strncmp(s, "http://", 7) && strncmp(s, "https://", 8)))
+    const char *s = l->s, *host = s + (strncmp(s, "http://", 7) ? 8 : 7);
+    if (strncmp(s, "http://", 7) && strncmp(s, "https://", 8))
       config_die(path, "invalid mirror: unsupported scheme in \"%s\"", s);
-    host += 3;
     if (strpbrk(s, "?#") || (strchr(host, '@') && strchr(host, '@') < strchrnul(host, '/')))
       config_die(path, "invalid mirror: query, fragment or user info in \"%s\"", s);
     if (!*host || *host == '/') config_die(path, "invalid mirror: no host in \"%s\"", s);

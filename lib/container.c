@@ -125,6 +125,23 @@ char *container_path(struct store *s, const char *id, const char *file)
   return xmprintf("%s/containers/%s%s%s", s->root, id, file ? "/" : "", file ? file : "");
 }
 
+// This boot's id (the kernel's random boot_id), or NULL.
+static char *boot_id(char out[40])
+{
+  char *text;
+  if (readfile_at(AT_FDCWD, "/proc/sys/kernel/random/boot_id", 64, &text, 0) < 0) return 0;
+  snprintf(out, 40, "%.36s", text);
+  free(text);
+  return out;
+}
+
+int container_arg(struct store *s, const char *arg, char id[65], struct container *c)
+{
+  if (container_find(s, arg, id) == 0 && container_load(s, id, c) == 0) return 0;
+  error_msg("%s", applet.why);
+  return -1;
+}
+
 int container_save_state(struct store *s, const char *id, const struct container_state *st)
 {
   struct buf b = {0};
@@ -135,9 +152,10 @@ int container_save_state(struct store *s, const char *id, const struct container
   jw_init(&w, &b, 0);
   jw_obj(&w, 0);
   jw_str(&w, "Status", st->status);
-  jw_bool(&w, "Running", !strcmp(st->status, "running"));
+  int restarting = !strcmp(st->status, "restarting");
+  jw_bool(&w, "Running", restarting || !strcmp(st->status, "running"));
   jw_bool(&w, "Paused", 0);
-  jw_bool(&w, "Restarting", 0);
+  jw_bool(&w, "Restarting", restarting);
   jw_bool(&w, "OOMKilled", st->oom_killed);
   jw_bool(&w, "Dead", !strcmp(st->status, "dead"));
   jw_int(&w, "Pid", st->pid);
@@ -146,6 +164,10 @@ int container_save_state(struct store *s, const char *id, const struct container
   jw_str(&w, "StartedAt", *st->started_at ? st->started_at : "0001-01-01T00:00:00Z");
   jw_str(&w, "FinishedAt", *st->finished_at ? st->finished_at : "0001-01-01T00:00:00Z");
   jw_int(&w, "ShimPid", st->shim_pid);
+  jw_int(&w, "RestartCount", st->restart_count);
+  // A reboot ends every container: a state from another boot is stale.
+  char boot[40];
+  if (st->shim_pid && boot_id(boot)) jw_str(&w, "BootId", boot);
   if (st->ports) jw_raw(&w, "Ports", st->ports);
   jw_end(&w);
   buf_addc(&b, '\n');
@@ -203,6 +225,7 @@ int container_load(struct store *s, const char *id, struct container *c)
   if (!json_int(json_get(j, "Pid"), &v)) c->pid = v;
   if (!json_int(json_get(j, "ShimPid"), &v)) c->shim_pid = v;
   if (!json_int(json_get(j, "ExitCode"), &v)) c->exit_code = v;
+  if (!json_int(json_get(j, "RestartCount"), &v)) c->restart_count = v;
   copy_str(c->started_at, sizeof(c->started_at), json_get_str(j, "StartedAt"));
   copy_str(c->finished_at, sizeof(c->finished_at), json_get_str(j, "FinishedAt"));
   copy_str(c->error, sizeof(c->error), json_get_str(j, "Error"));
@@ -212,8 +235,12 @@ int container_load(struct store *s, const char *id, struct container *c)
   if (CFG_CGROUPS && !strcmp(c->status, "running")) c->paused = cgroup_frozen(id);
   // A supervisor killed with -9 cannot record the end: tell the truth.
   // (While it lives, it reaps the container and records the real status.)
-  if (!strcmp(c->status, "running") && c->pid > 0 && !pid_alive(c->shim_pid) &&
-      !pid_alive(c->pid)) {
+  char boot[40];
+  const char *was = json_get_str(j, "BootId");
+  int running = !strcmp(c->status, "running") || !strcmp(c->status, "restarting");
+  if (running && ((was && boot_id(boot) && strcmp(was, boot)) ||
+                  (!pid_alive(c->shim_pid) && (c->pid <= 0 || !pid_alive(c->pid))))) {
+    c->stale = 1;
     strcpy(c->status, "exited");
     c->exit_code = 255;
     c->pid = 0;
@@ -252,8 +279,61 @@ int container_wait_exit(struct store *s, struct container *c, int timeout_ms)
   for (int waited = 0;; waited += 20) {
     container_free(c);
     if (container_load(s, id, c) < 0) return 0;  // removed (--rm): it ended
-    if (strcmp(c->status, "running")) return 0;
+    if (strcmp(c->status, "running") && strcmp(c->status, "restarting")) return 0;
     if (timeout_ms >= 0 && waited >= timeout_ms) return -1;
     usleep(20000);
   }
+}
+
+// Docker's stop: marked as stopped by hand (no restart), the signal, then
+// SIGKILL after secs (< 0: wait for ever). Also ends a pending restart.
+void container_stop(struct store *s, struct container *c, int sig, int secs)
+{
+  if (strcmp(c->status, "running") && strcmp(c->status, "restarting")) return;
+  if (CFG_RESTART) policy_mark_stopped(s, c->id, 1);
+  container_signal(c, sig);
+  if (container_wait_exit(s, c, secs < 0 ? -1 : secs * 1000) < 0) {
+    container_signal(c, SIGKILL);
+    container_wait_exit(s, c, -1);
+  }
+}
+
+// base with patch's members laid over it, objects merged member by member
+// (RFC 7386's merge patch, without deletion).
+static void merge(struct jw *w, const char *key, const struct json *base, const struct json *patch)
+{
+  if (!base || base->type != JSON_OBJECT || !patch || patch->type != JSON_OBJECT) {
+    jw_value(w, key, patch ? patch : base);
+    return;
+  }
+  jw_obj(w, key);
+  for (struct json *e = base->child; e; e = e->next) merge(w, e->key, e, json_get(patch, e->key));
+  for (struct json *e = patch->child; e; e = e->next)
+    if (!json_get(base, e->key)) jw_value(w, e->key, e);
+  jw_end(w);
+}
+
+int container_update_config(struct store *s, const char *id, const char *patch)
+{
+  char path[96], *text;
+  size_t len;
+  struct json_err err;
+  struct buf b = {0};
+  struct jw w;
+  int rc = -1;
+
+  snprintf(path, sizeof(path), "containers/%s/config.json", id);
+  if (readfile_at(s->fd, path, 1 << 20, &text, &len) < 0) return -1;
+  struct json *base = json_parse(text, len, &err), *p = json_parse(patch, strlen(patch), &err);
+  free(text);
+  if (base && p) {
+    jw_init(&w, &b, 0);
+    merge(&w, 0, base, p);
+    buf_addc(&b, '\n');
+    rc = atomic_write_at(s->fd, path, b.s, b.len, 0644);
+  } else fail(EINVAL, "%s: %s", path, err.msg);
+  json_free(base);
+  json_free(p);
+  buf_free(&b);
+  return rc;
 }

@@ -123,8 +123,8 @@ static char *resolv_conf(int host_net)
   for (char *line = text, *nl; *line; line = nl) {
     nl = strchrnul(line, '\n');
     if (*nl) nl++;
-    if (!host_net && !strncmp(line, "nameserver", 10) &&
-        (strstr(line, " 127.") || strstr(line, " ::1")))
+    const char *ns = line + 10 + strspn(line + 10, " \t");
+    if (!host_net && !strncmp(line, "nameserver", 10) && (!strncmp(ns, "127.", 4) || !strncmp(ns, "::1", 3)))
       continue;
     buf_add(&b, line, nl - line);
   }
@@ -182,7 +182,7 @@ static void write_ports(struct jw *w, const struct port_binding *pb, size_t n, c
 static void write_config(const struct create_opts *o, const char *dir, const char *id,
                          const char *name, const struct image *im, char **argv, size_t nentry,
                          char **env, const char *created, const char *hostname,
-                         const struct port_binding *pb, size_t npb)
+                         const struct port_binding *pb, size_t npb, const char *policy, int retries)
 {
   struct buf b = {0};
   struct jw w;
@@ -210,6 +210,10 @@ static void write_config(const struct create_opts *o, const char *dir, const cha
     write_ports(&w, pb, npb, 0);
     jw_bool(&w, "PublishAllPorts", o->publish_all);
   }
+  jw_obj(&w, "RestartPolicy");
+  jw_str(&w, "Name", policy);
+  jw_int(&w, "MaximumRetryCount", retries);
+  jw_end(&w);
   jw_bool(&w, "AutoRemove", o->auto_remove);
   jw_bool(&w, "Privileged", o->privileged);
   jw_bool(&w, "ReadonlyRootfs", o->read_only);
@@ -252,6 +256,22 @@ static void write_config(const struct create_opts *o, const char *dir, const cha
   buf_free(&b);
 }
 
+// Docker's checks of the resource options, before anything is made.
+void xcheck_limits(const struct create_opts *o)
+{
+  if (o->memory && (parse_ram(o->memory) < 0))
+    error_exit("invalid argument \"%s\" for \"-m, --memory\" flag: invalid size: '%s'", o->memory, o->memory);
+  if (o->memory && parse_ram(o->memory) < 6 << 20)
+    error_exit("Minimum memory limit allowed is 6MB");
+  if (o->memory_swap && strcmp(o->memory_swap, "-1") && parse_ram(o->memory_swap) < 0)
+    error_exit("invalid argument \"%s\" for \"--memory-swap\" flag: invalid size: '%s'", o->memory_swap, o->memory_swap);
+  if (o->memory_swap && !o->memory) error_exit("You should always set the Memory limit when using Memoryswap limit, see usage.");
+  if (o->memory_swap && strcmp(o->memory_swap, "-1") && parse_ram(o->memory_swap) < parse_ram(o->memory))
+    error_exit("Minimum memoryswap limit should be larger than memory limit, see usage.");
+  if (o->cpus && parse_nanocpus(o->cpus) < 0)
+    error_exit("invalid argument \"%s\" for \"--cpus\" flag: failed to parse %s as a rational number", o->cpus, o->cpus);
+}
+
 int xcontainer_create(const struct create_opts *o, char id[65])
 {
   struct store st;
@@ -264,18 +284,13 @@ int xcontainer_create(const struct create_opts *o, char id[65])
 
   if (net && strcmp(net, "none") && strcmp(net, "host"))
     error_exit("network %s not found (this build offers none and host)", net);
-  // Docker's checks of the resource options, before anything is made.
-  if (o->memory && (parse_ram(o->memory) < 0))
-    error_exit("invalid argument \"%s\" for \"-m, --memory\" flag: invalid size: '%s'", o->memory, o->memory);
-  if (o->memory && parse_ram(o->memory) < 6 << 20)
-    error_exit("Minimum memory limit allowed is 6MB");
-  if (o->memory_swap && strcmp(o->memory_swap, "-1") && parse_ram(o->memory_swap) < 0)
-    error_exit("invalid argument \"%s\" for \"--memory-swap\" flag: invalid size: '%s'", o->memory_swap, o->memory_swap);
-  if (o->memory_swap && !o->memory) error_exit("You should always set the Memory limit when using Memoryswap limit, see usage.");
-  if (o->memory_swap && strcmp(o->memory_swap, "-1") && parse_ram(o->memory_swap) < parse_ram(o->memory))
-    error_exit("Minimum memoryswap limit should be larger than memory limit, see usage.");
-  if (o->cpus && parse_nanocpus(o->cpus) < 0)
-    error_exit("invalid argument \"%s\" for \"--cpus\" flag: failed to parse %s as a rational number", o->cpus, o->cpus);
+  xcheck_limits(o);
+  char policy[16] = "no";
+  int retries = 0;
+  if (o->restart && (CFG_RESTART ? policy_parse(o->restart, policy, &retries) < 0
+                                 : strcmp(o->restart, "no") && fail(ENOTSUP, "--restart needs a build with CONFIG_RESTART")))
+    error_exit("%s", applet.why);
+  if (o->auto_remove && strcmp(policy, "no")) error_exit("Conflicting options: --restart and --rm");
   if (o->name) {
     const char *n = o->name;
     if (!*n || strspn(n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != strlen(n) ||
@@ -371,7 +386,7 @@ int xcontainer_create(const struct create_opts *o, char id[65])
   } else
     do container_new_name(name);
     while (container_name_taken(&st, name, other));
-  write_config(o, stage, id, name, &im, argv, nentry, env, created, hostname, pb, npb);
+  write_config(o, stage, id, name, &im, argv, nentry, env, created, hostname, pb, npb, policy, retries);
   free(pb);
   struct container_state cs = {.status = "created", .error = ""};
   if (rename(stage, dir) || fsync_dir_at(st.fd, "containers")) perror_exit("rename %s", dir);

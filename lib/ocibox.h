@@ -440,6 +440,8 @@ struct container_state {
   const char *error;
   char started_at[40], finished_at[40];
   const char *ports;    // NetworkSettings.Ports (JSON) while running
+  int restart_count;
+  int64_t since_ms;     // CLOCK_MONOTONIC at the start (the back-off's)
 };
 void container_new_id(char id[65]);
 void container_new_name(char out[64]);
@@ -456,10 +458,15 @@ struct container {
   char status[16], started_at[40], finished_at[40], error[256];
   int pid, shim_pid, exit_code, oom_killed;
   int paused;  // running, but frozen (pause)
+  int restart_count;
+  int stale;   // recorded running, but its processes are gone (killed -9, reboot)
   struct json *config;
   struct json *state;  // state.json as recorded
 };
 int container_load(struct store *s, const char *id, struct container *c);
+// container_find + container_load for applets looping over arguments: on
+// failure the error is reported (exit status 1) and -1 returned.
+int container_arg(struct store *s, const char *arg, char id[65], struct container *c);
 void container_free(struct container *c);
 struct strlist *container_ids(struct store *s);  // every id; strlist_free
 int container_signal(struct container *c, int sig);  // -1 unless running
@@ -467,6 +474,9 @@ int container_signal(struct container *c, int sig);  // -1 unless running
 int signal_parse(const char *s);
 // Wait until it is no longer running (or gone); -1 on timeout (ms, -1: none).
 int container_wait_exit(struct store *s, struct container *c, int timeout_ms);
+void container_stop(struct store *s, struct container *c, int sig, int secs);
+// Lay a JSON object over config.json (objects merged), atomically.
+int container_update_config(struct store *s, const char *id, const char *patch);
 
 // ---- cgroups (lib/cgroup.c): v1, v2 and hybrid -------------------------
 
@@ -476,6 +486,8 @@ struct cg_limits {
   int64_t cpu_quota;            // µs per 100 ms period (--cpus 0.5: 50000)
   int64_t cpu_shares;
 };
+// The limits of a container's HostConfig.
+void cg_limits_of(const struct json *host, struct cg_limits *lim);
 // Make the container's cgroups, set the limits, move pid in.
 int cgroup_setup(const char *id, const struct cg_limits *l, int pid);
 void cgroup_remove(const char *id);
@@ -501,14 +513,27 @@ struct create_opts {
   long long cpu_shares, pids_limit;
   struct strlist *publish;  // -p specs
   int publish_all;          // -P
+  const char *restart;      // --restart policy
 };
 // Make the container (pulling the image if need be); its id goes to id.
 // Ends the program with Docker's message on any error.
 int xcontainer_create(const struct create_opts *o, char id[65]);
+// Docker's checks of memory, memory-swap and cpus (exits with its message).
+void xcheck_limits(const struct create_opts *o);
 // Start it: detached (a supervisor of its own, 0 once it runs) or
 // attached (we supervise: its exit status). -(125|126|127) with
 // applet.why when it could not start.
 int container_start(struct store *st, const char *id, int detach, int interactive);
+
+// ---- restart policies (lib/policy.c) -----------------------------------
+
+// --restart's value: name (no, always, unless-stopped, on-failure) and
+// the retry limit; -1 + Docker's message.
+int policy_parse(const char *s, char name[16], int *max);
+int policy_mark_stopped(struct store *st, const char *id, int on);
+int policy_stopped(struct store *st, const char *id);
+int policy_should_restart(struct store *st, const char *id, int exit_code, int count);
+int policy_backoff(struct store *st, const char *id, int *delay_ms, int64_t ran_ms);
 
 // ---- published ports (lib/ports.c, lib/proxy.c) ----------------------
 

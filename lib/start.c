@@ -32,6 +32,24 @@ static int is_true(const struct json *j)
   return j && j->type == JSON_TRUE;
 }
 
+void cg_limits_of(const struct json *host, struct cg_limits *lim)
+{
+  long long v;
+  memset(lim, 0, sizeof(*lim));
+  if (!json_int(json_get(host, "Memory"), &v)) lim->memory = v;
+  if (!json_int(json_get(host, "MemorySwap"), &v)) lim->memory_swap = v;
+  if (!json_int(json_get(host, "PidsLimit"), &v)) lim->pids = v;
+  if (!json_int(json_get(host, "NanoCpus"), &v)) lim->cpu_quota = v / 10000;
+  if (!json_int(json_get(host, "CpuShares"), &v)) lim->cpu_shares = v;
+}
+
+static int64_t now_ms(void)
+{
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec * 1000LL + t.tv_nsec / 1000000;
+}
+
 static void now_into(char out[40])
 {
   struct timespec t;
@@ -56,7 +74,7 @@ static int start_proxy(int pid, struct port_binding *pb, size_t npb)
 // is recorded before and after. Returns its exit status.
 static int supervise(struct store *st, const struct container *c, struct run_spec *rs,
                      const struct cg_limits *lim, int console, int relay_stdin, int ready_fd,
-                     struct container_state *cs)
+                     int detached, struct container_state *cs)
 {
   const char *id = c->id;
   struct spawn sp;
@@ -87,6 +105,7 @@ static int supervise(struct store *st, const struct container *c, struct run_spe
   cs->pid = sp.pid;
   cs->status = "running";
   cs->ports = ports.s;
+  cs->since_ms = now_ms();
   now_into(cs->started_at);
   *cs->finished_at = 0;
   container_save_state(st, id, cs);
@@ -102,7 +121,7 @@ static int supervise(struct store *st, const struct container *c, struct run_spe
     if (CFG_PUBLISH && npb) proxy = start_proxy(sp.pid, pb, npb);
     if (console >= 0) {
       int master = pty_receive(console);
-      if (master >= 0 && ready_fd >= 0) pty_serve(master, id);  // detached
+      if (master >= 0 && detached) pty_serve(master, id);
       else if (master >= 0) pty_relay(master, relay_stdin);
     }
     while (waitpid(sp.pid, &status, 0) < 0 && errno == EINTR);
@@ -115,12 +134,55 @@ static int supervise(struct store *st, const struct container *c, struct run_spe
   buf_free(&ports);
   cs->ports = 0;
   cs->status = "exited";
-  cs->pid = cs->shim_pid = 0;
+  cs->pid = 0;  // (the supervisor lives on: restarts are its to make)
   cs->exit_code = code < 0 ? -code : code;
   cs->oom_killed = CFG_CGROUPS && code == 137 && cgroup_oom_killed(id);
   if (CFG_CGROUPS) cgroup_remove(id);
   now_into(cs->finished_at);
   return code;
+}
+
+
+// A supervisor of its own: a session of its own, stdin from /dev/null,
+// the container's output into containers/<id>/container.log.
+static void detach_stdio(struct store *st, const char *id)
+{
+  setsid();
+  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+  char *log = container_path(st, id, "container.log");
+  int logfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  if (null < 0 || logfd < 0) _exit(125);
+  dup2(null, 0);
+  dup2(logfd, 1);
+  dup2(logfd, 2);
+  free(log);
+}
+
+// The supervisor's part after the first run: restart while the policy
+// says so (status "restarting" during the back-off), then the end.
+static NORETURN void supervise_on(struct store *st, const struct container *c, struct run_spec *rs,
+                                  const struct cg_limits *lim, int code, int tty, int auto_remove,
+                                  struct container_state *cs)
+{
+  int delay = 0;
+
+  while (CFG_RESTART && code >= 0 && policy_should_restart(st, c->id, cs->exit_code, cs->restart_count)) {
+    int console[2] = {-1, -1};
+    int64_t ran = now_ms() - cs->since_ms;
+    cs->status = "restarting";
+    cs->restart_count++;
+    container_save_state(st, c->id, cs);
+    if (!policy_backoff(st, c->id, &delay, ran)) break;
+    if (tty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, console)) break;
+    rs->console_sock = console[1];
+    code = supervise(st, c, rs, lim, console[0], 0, -1, 1, cs);
+    if (console[0] >= 0) close(console[0]);
+  }
+  cs->status = "exited";
+  cs->shim_pid = 0;
+  if (auto_remove) rm_rf(rs->dir);
+  else container_save_state(st, c->id, cs);
+  _exit(0);
 }
 
 int container_start(struct store *st, const char *id, int detach, int interactive)
@@ -130,7 +192,9 @@ int container_start(struct store *st, const char *id, int detach, int interactiv
   int console[2] = {-1, -1}, code;
 
   if (container_load(st, id, &c) < 0) return -1;
-  if (!strcmp(c.status, "running")) {
+  // A start by hand lifts a stop by hand: the policy applies again.
+  if (CFG_RESTART) policy_mark_stopped(st, id, 0);
+  if (!strcmp(c.status, "running") || !strcmp(c.status, "restarting")) {
     container_free(&c);
     return 0;  // Docker: starting a running container is fine
   }
@@ -162,13 +226,8 @@ int container_start(struct store *st, const char *id, int detach, int interactiv
     if (!detach) pty_size(&rs.rows, &rs.cols);
   }
   int auto_remove = is_true(json_get(host, "AutoRemove"));
-  struct cg_limits lim = {0};
-  long long v;
-  if (!json_int(json_get(host, "Memory"), &v)) lim.memory = v;
-  if (!json_int(json_get(host, "MemorySwap"), &v)) lim.memory_swap = v;
-  if (!json_int(json_get(host, "PidsLimit"), &v)) lim.pids = v;
-  if (!json_int(json_get(host, "NanoCpus"), &v)) lim.cpu_quota = v / 10000;
-  if (!json_int(json_get(host, "CpuShares"), &v)) lim.cpu_shares = v;
+  struct cg_limits lim;
+  cg_limits_of(host, &lim);
 
   if (detach) {
     int ready[2];
@@ -178,19 +237,10 @@ int container_start(struct store *st, const char *id, int detach, int interactiv
     if (shim < 0) perror_exit("fork");
     if (!shim) {
       close(ready[0]);
-      setsid();
-      int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-      char *log = container_path(st, id, "container.log");
-      int logfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-      if (null < 0 || logfd < 0) _exit(125);
-      dup2(null, 0);
-      dup2(logfd, 1);
-      dup2(logfd, 2);
+      detach_stdio(st, id);
       cs.shim_pid = getpid();
-      supervise(st, &c, &rs, &lim, console[0], 0, ready[1], &cs);
-      if (auto_remove) rm_rf(dir);
-      else container_save_state(st, id, &cs);
-      _exit(0);
+      code = supervise(st, &c, &rs, &lim, console[0], 0, ready[1], 1, &cs);
+      supervise_on(st, &c, &rs, &lim, code, tty, auto_remove, &cs);
     }
     close(ready[1]);
     if (console[1] >= 0) close(console[1]);
@@ -207,9 +257,21 @@ int container_start(struct store *st, const char *id, int detach, int interactiv
     static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
     for (size_t k = 0; k < ARRAY_LEN(sigs); k++) signal(sigs[k], forward_signal);
     cs.shim_pid = getpid();
-    code = supervise(st, &c, &rs, &lim, console[0], interactive, -1, &cs);
-    if (auto_remove) rm_rf(dir);
-    else container_save_state(st, id, &cs);
+    code = supervise(st, &c, &rs, &lim, console[0], interactive, -1, 0, &cs);
+    // Docker's client returns here; the restarts go on in the background.
+    if (CFG_RESTART && code >= 0 && policy_should_restart(st, id, cs.exit_code, 0)) {
+      fflush(0);
+      if (!fork()) {
+        detach_stdio(st, id);
+        for (size_t k = 0; k < ARRAY_LEN(sigs); k++) signal(sigs[k], SIG_DFL);
+        cs.shim_pid = getpid();
+        supervise_on(st, &c, &rs, &lim, code, tty, 0, &cs);
+      }
+    } else if (auto_remove) rm_rf(dir);
+    else {
+      cs.shim_pid = 0;
+      container_save_state(st, id, &cs);
+    }
   }
   free(dir);
   free(rs.env);
