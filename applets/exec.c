@@ -98,6 +98,14 @@ void exec_main(void)
   if (!pid) {
     close(errp[0]);
     rs.err_fd = errp[1];
+    // Its cgroups (limits, the freezer, the pids count), then its view.
+    if (CFG_CGROUPS && cgroup_setup(c.id, &(struct cg_limits){0}, 0) < 0) {
+      dprintf(errp[1], "125 %s", applet.why);
+      _exit(125);
+    }
+    snprintf(path, sizeof(path), "/proc/%d/ns/cgroup", c.pid);
+    int cgns = open(path, O_RDONLY | O_CLOEXEC);
+    if (cgns >= 0) setns(cgns, CLONE_NEWCGROUP);
     if (setns(mnt, CLONE_NEWNS) || chdir("/")) {
       dprintf(errp[1], "125 join the mount namespace: %s", strerror(errno));
       _exit(125);

@@ -5,6 +5,7 @@
 // parent through err_fd as "CODE message" (126/127 as Docker, else 125).
 #include "ocibox.h"
 #include <grp.h>
+#include <sched.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -294,6 +295,9 @@ NORETURN void container_init(const struct run_spec *rs)
   // Wait until the parent has done its part (ids, cgroups, network).
   if (read(rs->sync_fd, &sync, 1) != 1) _exit(125);
   close(rs->sync_fd);
+  // Now in its own cgroups: a cgroup namespace rooted there, so that
+  // /proc/self/cgroup says "/" (kernels without them just skip it).
+  unshare(CLONE_NEWCGROUP);
   if (mount(0, "/", 0, MS_REC | MS_PRIVATE, 0)) die(rs, 125, "make / private: %s", strerror(errno));
   snprintf(rootfs, sizeof(rootfs), "%s/rootfs", rs->dir);
   mount_overlay(rs, rootfs);

@@ -4,7 +4,6 @@
 // from then on is the container's, and it reaches the container's port on
 // its own loopback. TCP: a process per connection copying both ways. UDP:
 // a flow per client address, forgotten after a minute of silence.
-#define _GNU_SOURCE
 #include "ocibox.h"
 #include <netinet/in.h>
 #include <poll.h>
