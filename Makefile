@@ -39,6 +39,7 @@ lib-$(CONFIG_RUN) += lib/container.c lib/nsinit.c lib/runtime.c lib/signame.c \
 lib-$(CONFIG_CGROUPS) += lib/cgroup.c
 lib-$(CONFIG_RESTART) += lib/policy.c
 lib-$(CONFIG_PUBLISH) += lib/ports.c lib/proxy.c
+lib-$(CONFIG_BRIDGE) += lib/bridge.c
 lib-$(CONFIG_ARCHIVE) += lib/gunzip.c lib/layer.c lib/imgwrite.c lib/tartree.c \
   lib/changes.c
 libs-$(CONFIG_ARCHIVE) += -larchive -lz

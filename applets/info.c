@@ -85,6 +85,11 @@ void info_main(void)
   if (cg.v2_mount)
     printf("  v2 Mount: %s\n  v2 Controllers: %s\n", cg.v2_mount,
            cg.v2.len ? buf_str(&cg.v2) : "(none)");
+  const char *br = json_get_str(c->tree, "bridge"), *bip = json_get_str(c->tree, "bip");
+  printf(" Plugins:\n  Network: %shost null\n", CFG_BRIDGE ? "bridge " : "");
+  if (CFG_BRIDGE)
+    printf(" Default Bridge: %s %s (no outbound NAT: the host's firewall decides)\n",
+           br ? br : "ocibox0", bip ? bip : "10.66.0.1/16");
   printf(" Security Options:\n");
   if (seccomp) printf("  seccomp\n   Kernel: %s\n", seccomp == 2 ? "filters" : "strict mode only");
   printf("  userns\n   Kernel: %s\n", sysinfo_userns() ? "available" : "unavailable");

@@ -91,21 +91,26 @@ static void container_json(struct store *st, struct container *c, struct jw *w)
   jw_obj(w, "Config");
   copy_members(w, cfg, 0);
   jw_end(w);
-  // No bridge networking yet: the container's own namespace (loopback
-  // only) or the host's.
+  // The bridge's address while it runs (none and host have none).
   const char *mode = json_get_str(json_get(c->config, "HostConfig"), "NetworkMode");
+  int up = !strcmp(c->status, "running");
+  struct json *net = up ? json_get(c->state, "Network") : 0, *ports = up ? json_get(c->state, "Ports") : 0;
+  static const char *const addr[] = {"IPAddress", "IPPrefixLen", "Gateway", "MacAddress"};
   jw_obj(w, "NetworkSettings");
-  jw_str(w, "IPAddress", "");
-  jw_str(w, "Gateway", "");
-  jw_str(w, "MacAddress", "");
-  struct json *ports = strcmp(c->status, "running") ? 0 : json_get(c->state, "Ports");
-  if (ports) jw_value(w, "Ports", ports);
-  else jw_obj(w, "Ports"), jw_end(w);
-  jw_obj(w, "Networks");
-  jw_obj(w, mode ? mode : "none");
-  jw_str(w, "IPAddress", "");
-  jw_str(w, "Gateway", "");
-  jw_str(w, "MacAddress", "");
+  for (int pass = 0; pass < 2; pass++) {
+    if (pass) {
+      if (ports) jw_value(w, "Ports", ports);
+      else jw_obj(w, "Ports"), jw_end(w);
+      jw_obj(w, "Networks");
+      jw_obj(w, mode ? mode : "none");
+    }
+    for (size_t i = 0; i < ARRAY_LEN(addr); i++) {
+      struct json *v = json_get(net, addr[i]);
+      if (v) jw_value(w, addr[i], v);
+      else if (i == 1) jw_int(w, addr[i], 0);
+      else jw_str(w, addr[i], "");
+    }
+  }
   jw_end(w);
   jw_end(w);
   jw_end(w);

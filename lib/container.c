@@ -169,6 +169,7 @@ int container_save_state(struct store *s, const char *id, const struct container
   char boot[40];
   if (st->shim_pid && boot_id(boot)) jw_str(&w, "BootId", boot);
   if (st->ports) jw_raw(&w, "Ports", st->ports);
+  if (st->network) jw_raw(&w, "Network", st->network);
   jw_end(&w);
   buf_addc(&b, '\n');
   snprintf(path, sizeof(path), "containers/%s/state.json", id);

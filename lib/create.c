@@ -205,7 +205,8 @@ static void write_config(const struct create_opts *o, const char *dir, const cha
   jw_str(&w, "Name", slash_name);
   free(slash_name);
   jw_obj(&w, "HostConfig");
-  jw_str(&w, "NetworkMode", o->network ? o->network : "none");
+  const char *net = o->network && strcmp(o->network, "default") ? o->network : CFG_BRIDGE ? "bridge" : "none";
+  jw_str(&w, "NetworkMode", net);
   if (CFG_PUBLISH) {
     write_ports(&w, pb, npb, 0);
     jw_bool(&w, "PublishAllPorts", o->publish_all);
@@ -256,6 +257,14 @@ static void write_config(const struct create_opts *o, const char *dir, const cha
   buf_free(&b);
 }
 
+// /etc/hosts: Docker's lines, the container's name on addr.
+char *hosts_text(const char *hostname, const char *addr)
+{
+  return xmprintf("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+                  "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\n"
+                  "ff02::2\tip6-allrouters\n%s\t%s\n", addr, hostname);
+}
+
 // Docker's checks of the resource options, before anything is made.
 void xcheck_limits(const struct create_opts *o)
 {
@@ -282,8 +291,9 @@ int xcontainer_create(const struct create_opts *o, char id[65])
   const char *net = o->network;
   struct timespec now;
 
-  if (net && strcmp(net, "none") && strcmp(net, "host"))
-    error_exit("network %s not found (this build offers none and host)", net);
+  if (net && strcmp(net, "none") && strcmp(net, "host") &&
+      (!CFG_BRIDGE || (strcmp(net, "bridge") && strcmp(net, "default"))))
+    error_exit("network %s not found", net);
   xcheck_limits(o);
   char policy[16] = "no";
   int retries = 0;
@@ -356,9 +366,7 @@ int xcontainer_create(const struct create_opts *o, char id[65])
   }
   clock_gettime(CLOCK_REALTIME, &now);
   fmt_rfc3339nano(created, &now);
-  char *hosts = xmprintf("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-                         "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\n"
-                         "ff02::2\tip6-allrouters\n127.0.1.1\t%s\n", hostname);
+  char *hosts = hosts_text(hostname, "127.0.1.1");
   write_file(stage, "hosts", hosts);
   free(hosts);
   char *hfile = xmprintf("%s\n", hostname);

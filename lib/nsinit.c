@@ -334,6 +334,7 @@ NORETURN void container_init(const struct run_spec *rs)
   mask_paths(rs);
   if (sethostname(rs->hostname, strlen(rs->hostname))) die(rs, 125, "sethostname: %s", strerror(errno));
   if (!rs->net_host) loopback_up(rs);
+  if (CFG_BRIDGE && rs->net && net_configure(rs->net) < 0) die(rs, 125, "%s", applet.why);
 
   process_init(rs);
 }

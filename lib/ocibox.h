@@ -441,6 +441,7 @@ struct container_state {
   char started_at[40], finished_at[40];
   const char *ports;    // NetworkSettings.Ports (JSON) while running
   int restart_count;
+  const char *network;  // the bridge address (JSON) while running
   int64_t since_ms;     // CLOCK_MONOTONIC at the start (the back-off's)
 };
 void container_new_id(char id[65]);
@@ -518,6 +519,7 @@ struct create_opts {
 // Make the container (pulling the image if need be); its id goes to id.
 // Ends the program with Docker's message on any error.
 int xcontainer_create(const struct create_opts *o, char id[65]);
+char *hosts_text(const char *hostname, const char *addr);
 // Docker's checks of memory, memory-swap and cpus (exits with its message).
 void xcheck_limits(const struct create_opts *o);
 // Start it: detached (a supervisor of its own, 0 once it runs) or
@@ -534,6 +536,23 @@ int policy_mark_stopped(struct store *st, const char *id, int on);
 int policy_stopped(struct store *st, const char *id);
 int policy_should_restart(struct store *st, const char *id, int exit_code, int count);
 int policy_backoff(struct store *st, const char *id, int *delay_ms, int64_t ran_ms);
+
+// ---- the bridge network (lib/bridge.c) ---------------------------------
+
+#include <netinet/in.h>
+struct net_addr {
+  struct in_addr ip, gw;
+  int prefix;
+};
+// An address for the container from the leases (its supervisor holds it).
+int net_lease(struct store *st, const char *id, const char *hostname, struct net_addr *na);
+void net_release(struct store *st, const char *id);
+// The bridge (made on first use) and a veth pair into pid's namespace.
+int net_attach(const char *id, int pid, const struct net_addr *na);
+// In the container: eth0 up with its address, the default route.
+int net_configure(const struct net_addr *na);
+// {"IPAddress":...,"IPPrefixLen":...,"Gateway":...,"MacAddress":...}
+void net_state(const struct net_addr *na, struct buf *out);
 
 // ---- published ports (lib/ports.c, lib/proxy.c) ----------------------
 
@@ -564,6 +583,8 @@ struct run_spec {
   char **argv, **env;      // NULL-terminated
   const char *cwd, *user, *hostname;
   int net_host, read_only, privileged;
+  struct net_addr *net;    // bridge: eth0's address (in addr); NULL: loopback only
+  struct net_addr addr;
   int stdin_null;          // no -i: stdin is /dev/null, as in Docker
   int console_sock;        // -t: send the pty's master here, else -1
   unsigned short rows, cols;  // -t: the caller's window size, set before exec

@@ -80,10 +80,15 @@ static int supervise(struct store *st, const struct container *c, struct run_spe
   struct spawn sp;
   struct port_binding *pb = 0;
   size_t npb = 0;
-  struct buf ports = {0};
+  struct buf ports = {0}, net = {0};
   int status = 0, code, proxy = -1;
+  const char *mode = json_get_str(json_get(c->config, "HostConfig"), "NetworkMode");
+  int bridged = CFG_BRIDGE && mode && !strcmp(mode, "bridge");
 
-  if (container_spawn(rs, &sp) < 0) {
+  rs->net = 0;
+  if (bridged && net_lease(st, id, rs->hostname, &rs->addr) == 0) rs->net = &rs->addr;
+  if ((bridged && !rs->net) || container_spawn(rs, &sp) < 0) {
+    if (CFG_BRIDGE && rs->net) net_release(st, id);
     if (ready_fd >= 0) dprintf(ready_fd, "125 %s", applet.why);
     return -125;
   }
@@ -94,10 +99,13 @@ static int supervise(struct store *st, const struct container *c, struct run_spe
   if ((CFG_CGROUPS ? cgroup_setup(id, lim, sp.pid) < 0
                    : (lim->memory || lim->pids > 0 || lim->cpu_quota || lim->cpu_shares) &&
                      fail(ENOTSUP, "resource limits need a build with CONFIG_CGROUPS") < 0) ||
-      (CFG_PUBLISH && !rs->net_host && ports_bind(c->config, c->name, id, &pb, &npb, &ports) < 0)) {
+      (CFG_PUBLISH && !rs->net_host && ports_bind(c->config, c->name, id, &pb, &npb, &ports) < 0) ||
+      (CFG_BRIDGE && rs->net && net_attach(id, sp.pid, rs->net) < 0)) {
     kill(sp.pid, SIGKILL);
     waitpid(sp.pid, 0, 0);
     if (CFG_CGROUPS) cgroup_remove(id);
+    if (CFG_PUBLISH) ports_close(pb, npb);
+    if (CFG_BRIDGE && rs->net) net_release(st, id);
     if (ready_fd >= 0) dprintf(ready_fd, "125 %s", applet.why);
     cs->status = "exited", cs->exit_code = 125, cs->error = applet.why;
     return -125;
@@ -105,6 +113,8 @@ static int supervise(struct store *st, const struct container *c, struct run_spe
   cs->pid = sp.pid;
   cs->status = "running";
   cs->ports = ports.s;
+  if (CFG_BRIDGE && rs->net) net_state(rs->net, &net);
+  cs->network = net.s;
   cs->since_ms = now_ms();
   now_into(cs->started_at);
   *cs->finished_at = 0;
@@ -132,7 +142,9 @@ static int supervise(struct store *st, const struct container *c, struct run_spe
     waitpid(proxy, 0, 0);
   }
   buf_free(&ports);
-  cs->ports = 0;
+  buf_free(&net);
+  cs->ports = cs->network = 0;
+  if (CFG_BRIDGE && rs->net) net_release(st, id);
   cs->status = "exited";
   cs->pid = 0;  // (the supervisor lives on: restarts are its to make)
   cs->exit_code = code < 0 ? -code : code;

@@ -17,7 +17,7 @@ TESTDIR=$D TOP=$top
 . "$top/tests/lib/fixture.sh"
 R=$D/registry
 cleanup() {
-  [ -f "$D/web.pid" ] && kill "$(cat "$D/web.pid")" 2>/dev/null
+  [ -f "$D/web.id" ] && $OCIBOX --root "$D/root" --config "$D/etc/daemon.json" rm -f "$(cat "$D/web.id")" >/dev/null
   registry_stop "$R"
 }
 trap cleanup EXIT
@@ -36,14 +36,17 @@ echo "== ocibox pull localhost:$PORT/demo/hello"
 $O pull "localhost:$PORT/demo/hello"
 echo "== ocibox run --rm localhost:$PORT/demo/hello"
 $O run --rm "localhost:$PORT/demo/hello"
-echo "== ocibox run -d --network host localhost:$PORT/demo/hello httpd -f -p 127.0.0.1:18080 -h /"
-id=$($O run -d --network host "localhost:$PORT/demo/hello" httpd -f -p 127.0.0.1:18080 -h /)
+echo "== ocibox run -d -p 127.0.0.1:18080:80 localhost:$PORT/demo/hello httpd -f -p 80 -h /"
+id=$($O run -d -p 127.0.0.1:18080:80 "localhost:$PORT/demo/hello" httpd -f -p 80 -h /)
 echo "$id"
-sed -n 's/.*"Pid":\([0-9]*\).*/\1/p' "$D/root/containers/$id/state.json" > "$D/web.pid"
+$O ps
+echo "$id" > "$D/web.id"
 i=0
 until curl -sf http://127.0.0.1:18080/index.html; do
   i=$((i + 1))
   [ $i -lt 50 ] || { echo "demo: the web server did not answer" >&2; exit 1; }
   sleep 0.1
 done
+echo "== and over the bridge, at the container's own address:"
+curl -sf "http://$($O inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$id")/index.html"
 echo "== done: the store is in build/demo/root (an OCI layout: skopeo inspect oci:build/demo/root:localhost:$PORT/demo/hello:latest)"
