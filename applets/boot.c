@@ -6,7 +6,7 @@
 //config:config BOOT
 //config:	bool "boot: start containers by their restart policies at boot"
 //config:	default y
-//config:	depends on RUN && RESTART
+//config:	depends on RUN && RESTART_POLICIES
 //config:	help
 //config:	  usage: boot
 //config:

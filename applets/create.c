@@ -1,6 +1,6 @@
 // create.c: docker create: a container from an image, not started.
 //
-//applet:create "^<1 i(interactive) t(tty) (rm) (name): e(env)* (env-file)* w(workdir): u(user): h(hostname): (entrypoint): (network): (read-only) (privileged) m(memory): (memory-swap): (cpus): c(cpu-shares)# (pids-limit)# p(publish)* P(publish-all) (restart):" err125
+//applet:create "^<1 i(interactive) t(tty) (rm) (name): e(env)* (env-file)* w(workdir): u(user): h(hostname): (entrypoint): (network): (read-only) (privileged) m(memory): (memory-swap): (cpus): c(cpu-shares)# (pids-limit)# p(publish)* P(publish-all) (restart): v(volume)*" err125
 //config:config CREATE
 //config:	bool "create: create a new container"
 //config:	default y
@@ -34,6 +34,8 @@
 //config:	                         (a userland proxy; HOST left out: any free port)
 //config:	  -P, --publish-all      Publish every exposed port to a free port
 //config:	      --restart POLICY   no, always, unless-stopped, on-failure[:N]
+//config:	  -v, --volume [SRC:]DST[:ro]  Bind a host path (SRC absolute) or a
+//config:	                         named volume (SRC a name; none: anonymous)
 
 
 #define FOR_create
@@ -50,7 +52,7 @@ void create_main(void)
     .auto_remove = FLAG(rm), .read_only = FLAG(read_only), .privileged = FLAG(privileged),
     .memory = OPTSTR(m), .memory_swap = OPTSTR(memory_swap), .cpus = OPTSTR(cpus),
     .cpu_shares = OPTNUM(c), .pids_limit = OPTNUM(pids_limit),
-    .publish = OPTLIST(p), .publish_all = FLAG(P), .restart = OPTSTR(restart),
+    .publish = OPTLIST(p), .publish_all = FLAG(P), .restart = OPTSTR(restart), .volumes = OPTLIST(v),
   };
   char id[65];
 

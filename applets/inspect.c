@@ -86,8 +86,8 @@ static void container_json(struct store *st, struct container *c, struct jw *w)
   jw_end(w);
   jw_str(w, "Name", "overlay");
   jw_end(w);
-  jw_arr(w, "Mounts");
-  jw_end(w);
+  if (CFG_VOLUMES) volumes_mounts_json(st, c->config, w);
+  else jw_arr(w, "Mounts"), jw_end(w);
   jw_obj(w, "Config");
   copy_members(w, cfg, 0);
   jw_end(w);

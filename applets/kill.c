@@ -28,7 +28,7 @@ void kill_main(void)
     if (container_arg(&st, applet.argv[i], id, &c) < 0) continue;
     if (strcmp(c.status, "running"))
       error_msg("cannot kill container: %s: container %s is not running", applet.argv[i], id);
-    else if ((CFG_RESTART && policy_mark_stopped(&st, id, 1)) || container_signal(&c, sig) < 0)
+    else if ((CFG_RESTART_POLICIES && policy_mark_stopped(&st, id, 1)) || container_signal(&c, sig) < 0)
       error_msg("%s", applet.why);
     else puts(applet.argv[i]);
     container_free(&c);

@@ -11,7 +11,7 @@
 //config:	  Remove one or more containers.
 //config:
 //config:	  -f, --force     Force the removal of a running container (uses SIGKILL)
-//config:	  -v, --volumes   Remove anonymous volumes (there are none yet)
+//config:	  -v, --volumes   Remove the anonymous volumes (-v DST) with it
 
 #define FOR_rm
 #include "ocibox.h"
@@ -43,6 +43,7 @@ void rm_main(void)
     else {
       fsync_dir_at(st.fd, "containers");
       rm_rf(gone);
+      if (CFG_VOLUMES && FLAG(v)) volumes_drop_anonymous(&st, c.config);
       // Its supervisor may have died before it could remove them.
       if (CFG_CGROUPS) cgroup_remove(id);
       puts(applet.argv[i]);

@@ -2,7 +2,7 @@
 // in the foreground (stdio passed through, its exit status ours) or
 // detached (-d: a supervisor keeps it and its log; the id is printed).
 //
-//applet:run "^<1 d(detach) i(interactive) t(tty) (rm) (name): e(env)* (env-file)* w(workdir): u(user): h(hostname): (entrypoint): (network): (read-only) (privileged) m(memory): (memory-swap): (cpus): c(cpu-shares)# (pids-limit)# p(publish)* P(publish-all) (restart):" err125
+//applet:run "^<1 d(detach) i(interactive) t(tty) (rm) (name): e(env)* (env-file)* w(workdir): u(user): h(hostname): (entrypoint): (network): (read-only) (privileged) m(memory): (memory-swap): (cpus): c(cpu-shares)# (pids-limit)# p(publish)* P(publish-all) (restart): v(volume)*" err125
 //config:config RUN
 //config:	bool "run: run a command in a new container"
 //config:	default y
@@ -36,6 +36,8 @@
 //config:	                         (a userland proxy; HOST left out: any free port)
 //config:	  -P, --publish-all      Publish every exposed port to a free port
 //config:	      --restart POLICY   no, always, unless-stopped, on-failure[:N]
+//config:	  -v, --volume [SRC:]DST[:ro]  Bind a host path (SRC absolute) or a
+//config:	                         named volume (SRC a name; none: anonymous)
 
 #define FOR_run
 #include "ocibox.h"
@@ -51,7 +53,7 @@ void run_main(void)
     .auto_remove = FLAG(rm), .read_only = FLAG(read_only), .privileged = FLAG(privileged),
     .memory = OPTSTR(m), .memory_swap = OPTSTR(memory_swap), .cpus = OPTSTR(cpus),
     .cpu_shares = OPTNUM(c), .pids_limit = OPTNUM(pids_limit),
-    .publish = OPTLIST(p), .publish_all = FLAG(P), .restart = OPTSTR(restart),
+    .publish = OPTLIST(p), .publish_all = FLAG(P), .restart = OPTSTR(restart), .volumes = OPTLIST(v),
   };
   struct store st;
   char id[65];

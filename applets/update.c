@@ -33,8 +33,8 @@ void update_main(void)
   if (!FLAG(restart) && !FLAG(m) && !FLAG(memory_swap) && !FLAG(cpus) && !FLAG(c) && !FLAG(pids_limit))
     error_exit("You must provide one or more flags when using this command.");
   xcheck_limits(&o);
-  if (FLAG(restart) && (CFG_RESTART ? policy_parse(OPTSTR(restart), policy, &retries) < 0
-                                    : fail(ENOTSUP, "--restart needs a build with CONFIG_RESTART")))
+  if (FLAG(restart) && (CFG_RESTART_POLICIES ? policy_parse(OPTSTR(restart), policy, &retries) < 0
+                                    : fail(ENOTSUP, "--restart needs a build with CONFIG_RESTART_POLICIES")))
     error_exit("%s", applet.why);
   buf_adds(&patch, "{\"HostConfig\":{");
   if (FLAG(restart)) {

@@ -291,7 +291,7 @@ int container_wait_exit(struct store *s, struct container *c, int timeout_ms)
 void container_stop(struct store *s, struct container *c, int sig, int secs)
 {
   if (strcmp(c->status, "running") && strcmp(c->status, "restarting")) return;
-  if (CFG_RESTART) policy_mark_stopped(s, c->id, 1);
+  if (CFG_RESTART_POLICIES) policy_mark_stopped(s, c->id, 1);
   container_signal(c, sig);
   if (container_wait_exit(s, c, secs < 0 ? -1 : secs * 1000) < 0) {
     container_signal(c, SIGKILL);

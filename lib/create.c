@@ -182,7 +182,8 @@ static void write_ports(struct jw *w, const struct port_binding *pb, size_t n, c
 static void write_config(const struct create_opts *o, const char *dir, const char *id,
                          const char *name, const struct image *im, char **argv, size_t nentry,
                          char **env, const char *created, const char *hostname,
-                         const struct port_binding *pb, size_t npb, const char *policy, int retries)
+                         const struct port_binding *pb, size_t npb, const char *policy, int retries,
+                         const char *binds)
 {
   struct buf b = {0};
   struct jw w;
@@ -211,6 +212,13 @@ static void write_config(const struct create_opts *o, const char *dir, const cha
     write_ports(&w, pb, npb, 0);
     jw_bool(&w, "PublishAllPorts", o->publish_all);
   }
+  jw_arr(&w, "Binds");
+  for (const char *b = binds, *nl; b && *b; b = nl) {
+    nl = strchrnul(b, '\n');
+    jw_strn(&w, 0, b, nl - b);
+    if (*nl) nl++;
+  }
+  jw_end(&w);
   jw_obj(&w, "RestartPolicy");
   jw_str(&w, "Name", policy);
   jw_int(&w, "MaximumRetryCount", retries);
@@ -297,8 +305,8 @@ int xcontainer_create(const struct create_opts *o, char id[65])
   xcheck_limits(o);
   char policy[16] = "no";
   int retries = 0;
-  if (o->restart && (CFG_RESTART ? policy_parse(o->restart, policy, &retries) < 0
-                                 : strcmp(o->restart, "no") && fail(ENOTSUP, "--restart needs a build with CONFIG_RESTART")))
+  if (o->restart && (CFG_RESTART_POLICIES ? policy_parse(o->restart, policy, &retries) < 0
+                                 : strcmp(o->restart, "no") && fail(ENOTSUP, "--restart needs a build with CONFIG_RESTART_POLICIES")))
     error_exit("%s", applet.why);
   if (o->auto_remove && strcmp(policy, "no")) error_exit("Conflicting options: --restart and --rm");
   if (o->name) {
@@ -306,6 +314,19 @@ int xcontainer_create(const struct create_opts *o, char id[65])
     if (!*n || strspn(n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != strlen(n) ||
         !strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", *n))
       error_exit("Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", n);
+  }
+  struct buf binds = {0};
+  if (o->volumes && !CFG_VOLUMES) error_exit("-v needs a build with CONFIG_VOLUMES");
+  for (struct strlist *l = CFG_VOLUMES ? o->volumes : 0; l; l = l->next) {
+    struct volume v;
+    char hex[65];
+    if (volume_parse(l->s, &v) < 0) error_exit("%s", applet.why);
+    if (!v.src) {
+      container_new_id(hex);
+      v.src = xstrdup(hex);
+    }
+    buf_printf(&binds, "%s%s:%s%s", binds.len ? "\n" : "", v.src, v.dst, v.ro ? ":ro" : "");
+    volume_free(&v);
   }
   struct port_binding *pb = 0;
   size_t npb = 0;
@@ -394,7 +415,8 @@ int xcontainer_create(const struct create_opts *o, char id[65])
   } else
     do container_new_name(name);
     while (container_name_taken(&st, name, other));
-  write_config(o, stage, id, name, &im, argv, nentry, env, created, hostname, pb, npb, policy, retries);
+  write_config(o, stage, id, name, &im, argv, nentry, env, created, hostname, pb, npb, policy, retries, binds.s);
+  buf_free(&binds);
   free(pb);
   struct container_state cs = {.status = "created", .error = ""};
   if (rename(stage, dir) || fsync_dir_at(st.fd, "containers")) perror_exit("rename %s", dir);

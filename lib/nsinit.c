@@ -328,8 +328,46 @@ NORETURN void container_init(const struct run_spec *rs)
     ensure(rs, dst, 0);
     XMOUNT(rs, src, dst, 0, MS_BIND, 0);
   }
+  // Volumes: a detached copy of each host side taken now (open_tree),
+  // attached once the container's root is / so that no symlink in it can
+  // lead a target out. Kernels before 5.2 lack it: bind now, refusing a
+  // target path through a symlink.
+  int vfd[64];
+  size_t nvols = CFG_VOLUMES ? rs->nvols : 0;
+  if (nvols > ARRAY_LEN(vfd)) die(rs, 125, "too many volumes");
+  for (size_t i = 0; i < nvols; i++) {
+    const struct volume *v = rs->vols + i;
+    vfd[i] = syscall(SYS_open_tree, AT_FDCWD, v->src, 1 /* OPEN_TREE_CLONE */ | O_CLOEXEC | 0x8000 /* AT_RECURSIVE */);
+    if (vfd[i] >= 0) continue;
+    if (errno != ENOSYS) die(rs, 125, "volume %s: %s", v->src, strerror(errno));
+    char dst[PATH_MAX];
+    struct stat st;
+    snprintf(dst, sizeof(dst), ".%s", v->dst);
+    for (char *p = dst + 2;; p++)
+      if (!*p || *p == '/') {
+        char c = *p;
+        *p = 0;
+        if (!lstat(dst, &st) && S_ISLNK(st.st_mode)) die(rs, 125, "volume target %s: a symlink", v->dst);
+        if (!(*p = c)) break;
+      }
+    if (stat(v->src, &st)) die(rs, 125, "volume %s: %s", v->src, strerror(errno));
+    ensure(rs, dst, S_ISDIR(st.st_mode));
+    XMOUNT(rs, v->src, dst, 0, MS_BIND | MS_REC, 0);
+    if (v->ro) XMOUNT(rs, 0, dst, 0, MS_BIND | MS_REMOUNT | MS_RDONLY, 0);
+  }
   if (syscall(SYS_pivot_root, ".", ".")) die(rs, 125, "pivot_root: %s", strerror(errno));
   if (umount2(".", MNT_DETACH) || chdir("/")) die(rs, 125, "detach the old root: %s", strerror(errno));
+  for (size_t i = 0; i < nvols; i++) {
+    struct stat st;
+    char *dst = rs->vols[i].dst;
+    if (vfd[i] < 0) continue;
+    if (fstat(vfd[i], &st)) die(rs, 125, "volume %s: %s", rs->vols[i].src, strerror(errno));
+    ensure(rs, dst, S_ISDIR(st.st_mode));
+    if (syscall(SYS_move_mount, vfd[i], "", AT_FDCWD, dst, 4 /* MOVE_MOUNT_F_EMPTY_PATH */))
+      die(rs, 125, "mount %s on %s: %s", rs->vols[i].src, dst, strerror(errno));
+    if (rs->vols[i].ro) XMOUNT(rs, 0, dst, 0, MS_BIND | MS_REMOUNT | MS_RDONLY, 0);
+    close(vfd[i]);
+  }
   if (rs->read_only) XMOUNT(rs, 0, "/", 0, MS_BIND | MS_REMOUNT | MS_RDONLY, 0);
   mask_paths(rs);
   if (sethostname(rs->hostname, strlen(rs->hostname))) die(rs, 125, "sethostname: %s", strerror(errno));

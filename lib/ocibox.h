@@ -515,6 +515,7 @@ struct create_opts {
   struct strlist *publish;  // -p specs
   int publish_all;          // -P
   const char *restart;      // --restart policy
+  struct strlist *volumes;  // -v specs
 };
 // Make the container (pulling the image if need be); its id goes to id.
 // Ends the program with Docker's message on any error.
@@ -536,6 +537,21 @@ int policy_mark_stopped(struct store *st, const char *id, int on);
 int policy_stopped(struct store *st, const char *id);
 int policy_should_restart(struct store *st, const char *id, int exit_code, int count);
 int policy_backoff(struct store *st, const char *id, int *delay_ms, int64_t ran_ms);
+
+// ---- volumes (lib/volumes.c) -------------------------------------------
+
+struct volume {
+  char *src;       // host path, volume name, or (parsed) NULL: anonymous
+  char *dst;       // in the container, absolute
+  int ro, named;
+};
+// -v "[SRC:]DST[:MODE]"; -1 + Docker's message.
+int volume_parse(const char *spec, struct volume *v);
+// The host path to mount (made when missing); NULL + why.
+char *volume_source(struct store *st, const struct volume *v);
+void volume_free(struct volume *v);
+void volumes_drop_anonymous(struct store *st, const struct json *config);
+void volumes_mounts_json(struct store *st, const struct json *config, struct jw *w);
 
 // ---- the bridge network (lib/bridge.c) ---------------------------------
 
@@ -585,6 +601,8 @@ struct run_spec {
   int net_host, read_only, privileged;
   struct net_addr *net;    // bridge: eth0's address (in addr); NULL: loopback only
   struct net_addr addr;
+  struct volume *vols;     // src: the host path
+  size_t nvols;
   int stdin_null;          // no -i: stdin is /dev/null, as in Docker
   int console_sock;        // -t: send the pty's master here, else -1
   unsigned short rows, cols;  // -t: the caller's window size, set before exec

@@ -178,7 +178,7 @@ static NORETURN void supervise_on(struct store *st, const struct container *c, s
 {
   int delay = 0;
 
-  while (CFG_RESTART && code >= 0 && policy_should_restart(st, c->id, cs->exit_code, cs->restart_count)) {
+  while (CFG_RESTART_POLICIES && code >= 0 && policy_should_restart(st, c->id, cs->exit_code, cs->restart_count)) {
     int console[2] = {-1, -1};
     int64_t ran = now_ms() - cs->since_ms;
     cs->status = "restarting";
@@ -192,7 +192,10 @@ static NORETURN void supervise_on(struct store *st, const struct container *c, s
   }
   cs->status = "exited";
   cs->shim_pid = 0;
-  if (auto_remove) rm_rf(rs->dir);
+  if (auto_remove) {
+    if (CFG_VOLUMES) volumes_drop_anonymous(st, c->config);
+    rm_rf(rs->dir);
+  }
   else container_save_state(st, c->id, cs);
   _exit(0);
 }
@@ -205,7 +208,7 @@ int container_start(struct store *st, const char *id, int detach, int interactiv
 
   if (container_load(st, id, &c) < 0) return -1;
   // A start by hand lifts a stop by hand: the policy applies again.
-  if (CFG_RESTART) policy_mark_stopped(st, id, 0);
+  if (CFG_RESTART_POLICIES) policy_mark_stopped(st, id, 0);
   if (!strcmp(c.status, "running") || !strcmp(c.status, "restarting")) {
     container_free(&c);
     return 0;  // Docker: starting a running container is fine
@@ -232,6 +235,20 @@ int container_start(struct store *st, const char *id, int detach, int interactiv
   for (struct json *l = rs.nlowers ? layers->child : 0; l; l = l->next)
     if (l->type == JSON_STRING && digest_valid(l->str)) rs.lowers[i++] = l->str + 7;
   rs.nlowers = i;
+  // Volumes: the host side made now when missing, as Docker does.
+  struct json *binds = CFG_VOLUMES ? json_get(host, "Binds") : 0;
+  for (struct json *b = binds && binds->type == JSON_ARRAY ? binds->child : 0; b; b = b->next) {
+    struct volume v;
+    char *src;
+    if (b->type != JSON_STRING || volume_parse(b->str, &v) < 0 || !(src = volume_source(st, &v))) {
+      code = -125;
+      goto out;
+    }
+    free(v.src);
+    v.src = src;
+    rs.vols = xrealloc(rs.vols, (rs.nvols + 1) * sizeof(v));
+    rs.vols[rs.nvols++] = v;
+  }
   if (tty) {
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, console)) perror_exit("socketpair");
     rs.console_sock = console[1];
@@ -271,7 +288,7 @@ int container_start(struct store *st, const char *id, int detach, int interactiv
     cs.shim_pid = getpid();
     code = supervise(st, &c, &rs, &lim, console[0], interactive, -1, 0, &cs);
     // Docker's client returns here; the restarts go on in the background.
-    if (CFG_RESTART && code >= 0 && policy_should_restart(st, id, cs.exit_code, 0)) {
+    if (CFG_RESTART_POLICIES && code >= 0 && policy_should_restart(st, id, cs.exit_code, 0)) {
       fflush(0);
       if (!fork()) {
         detach_stdio(st, id);
@@ -279,12 +296,18 @@ int container_start(struct store *st, const char *id, int detach, int interactiv
         cs.shim_pid = getpid();
         supervise_on(st, &c, &rs, &lim, code, tty, 0, &cs);
       }
-    } else if (auto_remove) rm_rf(dir);
+    } else if (auto_remove) {
+      if (CFG_VOLUMES) volumes_drop_anonymous(st, c.config);
+      rm_rf(dir);
+    }
     else {
       cs.shim_pid = 0;
       container_save_state(st, id, &cs);
     }
   }
+out:
+  for (size_t k = 0; CFG_VOLUMES && k < rs.nvols; k++) volume_free(rs.vols + k);
+  free(rs.vols);
   free(dir);
   free(rs.env);
   free(rs.argv);
