@@ -87,6 +87,7 @@ static void log_entry(struct log_file *f, int err, const char *s, size_t n)
   buf_printf(&b, ",\"stream\":\"%s\",\"time\":\"%s\"}\n", err ? "stderr" : "stdout",
              fmt_rfc3339nano(t, &now));
   if (f->max_size && f->size >= f->max_size) log_rotate(f);
+  else if (f->fd < 0) log_open(f);  // (failed before: tried again)
   if (f->fd >= 0 && writeall(f->fd, b.s, b.len) > 0) f->size += b.len;
   buf_free(&b);
 }
