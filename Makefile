@@ -37,7 +37,7 @@ lib-$(CONFIG_TLS) += lib/tls.c
 lib-$(CONFIG_TEMPLATE) += lib/template.c
 lib-$(CONFIG_PULL) += lib/pull.c
 lib-$(CONFIG_RUN) += lib/container.c lib/nsinit.c lib/runtime.c lib/signame.c \
-  lib/pty.c lib/create.c lib/start.c
+  lib/pty.c lib/create.c lib/start.c lib/logger.c
 lib-$(CONFIG_CGROUPS) += lib/cgroup.c
 lib-$(CONFIG_RESTART_POLICIES) += lib/policy.c
 lib-$(CONFIG_PUBLISH) += lib/ports.c lib/proxy.c

@@ -59,18 +59,7 @@ void attach_main(void)
   struct json *t = json_get(json_get(c.config, "Config"), "Tty");
   if (!t || t->type != JSON_TRUE) {
     // No terminal: its output from here on, like logs -f, then its status.
-    char *path = container_path(&st, id, "container.log");
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    free(path);
-    if (fd >= 0) lseek(fd, 0, SEEK_END);
-    for (;;) {
-      ssize_t n;
-      while (fd >= 0 && (n = read(fd, buf, sizeof(buf))) > 0) xwriteall(1, buf, n);
-      if (strcmp(c.status, "running")) break;
-      usleep(100000);
-      container_free(&c);
-      if (container_load(&st, id, &c) < 0) break;
-    }
+    logs_show(&st, &c, &(struct log_opts){.tail = 0, .follow = 1});
     applet.exitval = c.exit_code;
     xexit();
   }

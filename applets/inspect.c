@@ -71,7 +71,19 @@ static void container_json(struct store *st, struct container *c, struct jw *w)
   jw_int(w, "RestartCount", c->restart_count);
   jw_str(w, "Driver", "overlay");
   jw_str(w, "Platform", "linux");
-  jw_value(w, "HostConfig", json_get(c->config, "HostConfig"));
+  struct json *hc = json_get(c->config, "HostConfig");
+  if (json_get(hc, "LogConfig")) jw_value(w, "HostConfig", hc);
+  else {  // Docker's default driver, first as in Docker's order
+    jw_obj(w, "HostConfig");
+    jw_obj(w, "LogConfig");
+    jw_str(w, "Type", "json-file");
+    jw_obj(w, "Config");
+    jw_end(w);
+    jw_end(w);
+    for (struct json *e = hc && hc->type == JSON_OBJECT ? hc->child : 0; e; e = e->next)
+      jw_value(w, e->key, e);
+    jw_end(w);
+  }
   jw_obj(w, "GraphDriver");
   jw_obj(w, "Data");
   p = xmprintf("%s/upper", dir);

@@ -570,6 +570,27 @@ int net_configure(const struct net_addr *na);
 // {"IPAddress":...,"IPPrefixLen":...,"Gateway":...,"MacAddress":...}
 void net_state(const struct net_addr *na, struct buf *out);
 
+// ---- json-file logs (lib/logger.c) -----------------------------------
+
+// Fork the logger: containers/<id>/container.log gets Docker's json-file
+// entries (rotated by daemon.json's log-opts max-size, max-file) for what
+// fds 1 and 2, pipes to it from here on, carry; with tee it copies them to
+// the old fds 1 and 2 too (attached runs). 0, or -1 + why.
+struct logger {
+  int pid, out, err;  // out, err: the old fds 1 and 2 (/dev/null without tee)
+};
+int logger_start(struct store *st, const char *id, int tee, struct logger *lg);
+// Fds 1 and 2 back as they were; up to 2 s for the logger to drain.
+void logger_stop(struct logger *lg);
+struct log_opts {
+  long long tail;                // the last N entries; -1: all
+  struct timespec since, until;  // 0: not given
+  int follow, timestamps, details;
+};
+// Show a container's log (rotated files too): stdout entries to fd 1,
+// stderr entries to fd 2; with follow until it stops (c is reloaded).
+void logs_show(struct store *st, struct container *c, const struct log_opts *o);
+
 // ---- published ports (lib/ports.c, lib/proxy.c) ----------------------
 
 struct port_binding {

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 
 static int child_pid;
+static struct logger logger;  // the supervisor's json-file logger (CONFIG_LOGGER)
 
 static void forward_signal(int sig)
 {
@@ -160,13 +161,13 @@ static int supervise(struct store *st, const struct container *c, struct run_spe
 static void detach_stdio(struct store *st, const char *id)
 {
   setsid();
-  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+  int null = open("/dev/null", O_RDWR | O_CLOEXEC), logfd = -1;
   char *log = container_path(st, id, "container.log");
-  int logfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-  if (null < 0 || logfd < 0) _exit(125);
+  if (null < 0 || (CFG_LOGGER ? logger_start(st, id, 0, &logger)
+                              : (logfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640))) < 0)
+    _exit(125);
   dup2(null, 0);
-  dup2(logfd, 1);
-  dup2(logfd, 2);
+  if (!CFG_LOGGER) dup2(logfd, 1), dup2(logfd, 2);
   free(log);
 }
 
@@ -192,6 +193,7 @@ static NORETURN void supervise_on(struct store *st, const struct container *c, s
   }
   cs->status = "exited";
   cs->shim_pid = 0;
+  if (CFG_LOGGER) logger_stop(&logger);  // all of it logged before the state says so
   if (auto_remove) {
     if (CFG_VOLUMES) volumes_drop_anonymous(st, c->config);
     rm_rf(rs->dir);
@@ -286,7 +288,10 @@ int container_start(struct store *st, const char *id, int detach, int interactiv
     static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
     for (size_t k = 0; k < ARRAY_LEN(sigs); k++) signal(sigs[k], forward_signal);
     cs.shim_pid = getpid();
+    // Docker logs attached containers too (not what goes through a terminal)
+    int logged = CFG_LOGGER && !tty && !logger_start(st, id, 1, &logger);
     code = supervise(st, &c, &rs, &lim, console[0], interactive, -1, 0, &cs);
+    if (logged) logger_stop(&logger);
     // Docker's client returns here; the restarts go on in the background.
     if (CFG_RESTART_POLICIES && code >= 0 && policy_should_restart(st, id, cs.exit_code, 0)) {
       fflush(0);
