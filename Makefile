@@ -43,6 +43,7 @@ lib-$(CONFIG_RESTART_POLICIES) += lib/policy.c
 lib-$(CONFIG_PUBLISH) += lib/ports.c lib/proxy.c
 lib-$(CONFIG_BRIDGE) += lib/bridge.c
 lib-$(CONFIG_VOLUMES) += lib/volumes.c
+lib-$(CONFIG_SECCOMP) += lib/seccomp.c
 lib-$(CONFIG_ARCHIVE) += lib/gunzip.c lib/layer.c lib/imgwrite.c lib/tartree.c \
   lib/changes.c
 libs-$(CONFIG_ARCHIVE) += -larchive -lz
@@ -132,6 +133,12 @@ check: deps
 	$(MAKE) O=$(CHECK_O) KCONFIG_CONFIG=$(CHECK_O)/.config OUT=$(CHECK_O)/ocibox all
 	bash tests/run.sh $(CHECK_O)/ocibox $(T)
 
+# Benchmarks beside the peers (skopeo, crun, conmon), on this machine
+# (scripts/bench.sh; BENCH_QUICK=1 for fewer runs); docs/bench.md.
+bench: deps
+	$(MAKE) all
+	bash scripts/bench.sh $(CURDIR)/$(OUT)
+
 # The main job, offline: local registry, push, pull, run (scripts/demo.sh).
 demo: deps
 	$(MAKE) all
@@ -151,6 +158,7 @@ help:
 	@echo "make            build ./ocibox from .config (config/defconfig if none)"
 	@echo "make check      install what is needed, build, run every test (T=name: one file)"
 	@echo "make demo       offline: a local registry, a push, a pull, a run"
+	@echo "make bench      benchmarks beside skopeo, crun and conmon (docs/bench.md)"
 	@echo "make size       stripped size and the largest contributors"
 	@echo "make defconfig | tiny_defconfig | menuconfig | oldconfig | olddefconfig"
 	@echo "make allnoconfig | allyesconfig | randconfig | savedefconfig"

@@ -392,5 +392,7 @@ NORETURN void process_init(const struct run_spec *rs)
   switch_user(rs, &uid);
   set_caps(rs, uid);
   if (chdir(cwd)) die(rs, 125, "chdir to cwd (\"%s\"): %s", cwd, strerror(errno));
+  // Last: the filter then covers everything the command does.
+  if (CFG_SECCOMP && !rs->privileged && seccomp_apply() < 0) die(rs, 125, "%s", applet.why);
   exec_command(rs);
 }

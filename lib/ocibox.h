@@ -538,6 +538,9 @@ int policy_stopped(struct store *st, const char *id);
 int policy_should_restart(struct store *st, const char *id, int exit_code, int count);
 int policy_backoff(struct store *st, const char *id, int *delay_ms, int64_t ran_ms);
 
+// Docker's default seccomp refusals, for this process and its children.
+int seccomp_apply(void);
+
 // ---- volumes (lib/volumes.c) -------------------------------------------
 
 struct volume {
