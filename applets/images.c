@@ -305,16 +305,11 @@ static void row_json(const struct row *r, struct buf *b)
 {
   struct jw w;
   char size[24], created[64], ago[48], vsize[24];
-  time_t t = r->m->created.tv_sec;
-  struct tm tm;
   double v = r->m->size;
   unsigned u = 0;
   static const char units[][3] = {"B", "kB", "MB", "GB", "TB", "PB"};
 
-  // Go's time.Time.String(), in UTC: no time zone code (see lib/fmt.c)
-  gmtime_r(&t, &tm);
-  snprintf(created, sizeof(created), "%04d-%02d-%02d %02d:%02d:%02d +0000 UTC", tm.tm_year + 1900,
-           tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  fmt_gotime(created, r->m->created.tv_sec);
   // VirtualSize is go-units HumanSize: 4 significant digits.
   while (v >= 1000 && u < ARRAY_LEN(units) - 1) v /= 1000, u++;
   snprintf(vsize, sizeof(vsize), "%.4g%s", v, units[u]);
@@ -349,50 +344,25 @@ static void print_table(struct row *v, size_t n)
   buf_free(&b);
 }
 
-// A template per row: Docker's Context.Write. "table" adds a header row
-// (the template run over the header names) and the tab-aligned layout.
+// A template per row, through format_rows.
 static void print_template(const char *format, struct row *v, size_t n)
 {
   static const char header[] = "{\"Containers\":\"CONTAINERS\",\"CreatedAt\":\"CREATED AT\","
     "\"CreatedSince\":\"CREATED\",\"Digest\":\"DIGEST\",\"ID\":\"IMAGE ID\","
     "\"Repository\":\"REPOSITORY\",\"SharedSize\":\"SHARED SIZE\",\"Size\":\"SIZE\","
     "\"Tag\":\"TAG\",\"UniqueSize\":\"UNIQUE SIZE\",\"VirtualSize\":\"SIZE\"}";
-  int table = !strncmp(format, "table", 5);
-  struct buf out = {0}, one = {0};
-  struct json_err err;
-  struct tpl *t;
-  char *text, *s, *d;
+  struct buf rows = {0};
+  char *text = xmprintf("%s%s", format, !strncmp(format, "table", 5) && FLAG(digests) &&
+                        !strstr(format, "{{.Digest}}") ? "\t{{.Digest}}" : "");
 
-  text = xmprintf("%s%s", format + (table ? 5 : 0),
-                  table && FLAG(digests) && !strstr(format, "{{.Digest}}") ? "\t{{.Digest}}" : "");
-  // Trim spaces; the two characters \t and \n stand for tab and newline.
-  for (s = text + strspn(text, " "), d = text; *s; s++, d++) {
-    *d = *s;
-    if (*s == '\\' && (s[1] == 't' || s[1] == 'n')) *d = *++s == 't' ? '\t' : '\n';
-  }
-  while (d > text && d[-1] == ' ') d--;
-  *d = 0;
-  if (!(t = tpl_parse(text))) error_exit("template parsing error: %s", applet.why);
-  if (table) {
-    struct json *h = json_parse(header, sizeof(header) - 1, &err);
-    tpl_exec(t, h, &out);
-    buf_addc(&out, '\n');
-    json_free(h);
-  }
   for (size_t i = 0; i < n; i++) {
-    one.len = 0;
-    row_json(v + i, &one);
-    struct json *dot = json_parse(one.s, one.len, &err);
-    if (tpl_exec(t, dot, &out) < 0) error_exit("template parsing error: %s", applet.why);
-    buf_addc(&out, '\n');
-    json_free(dot);
+    row_json(v + i, &rows);
+    buf_addc(&rows, '\n');
   }
-  if (table) table_flush(buf_str(&out), stdout);
-  else fputs(buf_str(&out), stdout);
-  tpl_free(t);
+  if (!strcmp(format, "json")) fputs(buf_str(&rows), stdout);
+  else if (CFG_TEMPLATE) format_rows(text, header, buf_str(&rows));
   free(text);
-  buf_free(&out);
-  buf_free(&one);
+  buf_free(&rows);
 }
 
 void images_main(void)
@@ -429,15 +399,7 @@ void images_main(void)
     for (size_t i = 0; i < nrows; i++)
       if (!i || rows[i].m != rows[i - 1].m) puts(row_id(rows + i));
   } else if (plain) print_table(rows, nrows);
-  else if (json) {
-    struct buf b = {0};
-    for (size_t i = 0; i < nrows; i++) {
-      b.len = 0;
-      row_json(rows + i, &b);
-      puts(b.s);
-    }
-    buf_free(&b);
-  } else if (CFG_TEMPLATE) print_template(format, rows, nrows);
+  else if (CFG_TEMPLATE || json) print_template(format, rows, nrows);
   images_free(&l);
   index_free(&ix);
   if (!rc) store_close(&st);

@@ -1,6 +1,6 @@
 // ps.c: docker ps (container ls): Docker's columns and status strings.
 //
-//applet:ps "a(all) q(quiet) l(latest) n(last)# (no-trunc) f(filter)*"
+//applet:ps "a(all) q(quiet) l(latest) n(last)# (no-trunc) f(filter)* (format):"
 //config:config PS
 //config:	bool "ps: list containers"
 //config:	default y
@@ -16,6 +16,9 @@
 //config:	  -n, --last N       Show the N last created containers (all states)
 //config:	      --no-trunc     Don't truncate output
 //config:	  -f, --filter K=V   status=, name=, id=, ancestor= (repeatable)
+//config:	      --format FORMAT  'table', 'table TEMPLATE', 'json', or a Go
+//config:	                     template (.ID .Image .Command .CreatedAt .RunningFor
+//config:	                     .Ports .State .Status .Names .Networks ...)
 
 #define FOR_ps
 #include "ocibox.h"
@@ -104,6 +107,43 @@ static int newest_first(const void *a, const void *b)
   return strcmp(y->created, x->created);
 }
 
+// One row as --format's dot: the keys of Docker's ps formatter.
+static void row_json(const struct container *c, const struct timespec *now, struct buf *rows)
+{
+  struct buf cmd = {0}, status = {0}, ports = {0};
+  struct timespec t = {0};
+  char created[64], ago[48], d[40];
+  struct jw w;
+
+  command_of(c, &cmd);
+  status_of(c, now, &status);
+  if (CFG_PUBLISH && !strcmp(c->status, "running")) ports_summary(json_get(c->state, "Ports"), &ports);
+  parse_rfc3339(c->created, &t);
+  snprintf(ago, sizeof(ago), "%s ago", fmt_duration(d, since_ns(c->created, now)));
+  const char *net = json_get_str(json_get(c->config, "HostConfig"), "NetworkMode");
+  jw_init(&w, rows, 0);
+  jw_obj(&w, 0);
+  jw_str(&w, "Command", buf_str(&cmd));
+  jw_str(&w, "CreatedAt", fmt_gotime(created, t.tv_sec));
+  jw_strn(&w, "ID", c->id, FLAG(no_trunc) ? 64 : 12);
+  jw_str(&w, "Image", c->image);
+  jw_str(&w, "Labels", "");
+  jw_str(&w, "LocalVolumes", "0");
+  jw_str(&w, "Mounts", "");
+  jw_str(&w, "Names", c->name);
+  jw_str(&w, "Networks", net ? net : "");
+  jw_str(&w, "Ports", buf_str(&ports));
+  jw_str(&w, "RunningFor", ago);
+  jw_str(&w, "Size", "0B");
+  jw_str(&w, "State", c->paused ? "paused" : c->status);
+  jw_str(&w, "Status", buf_str(&status));
+  jw_end(&w);
+  buf_addc(rows, '\n');
+  buf_free(&cmd);
+  buf_free(&status);
+  buf_free(&ports);
+}
+
 void ps_main(void)
 {
   struct store st;
@@ -127,7 +167,9 @@ void ps_main(void)
     strlist_free(ids);
   }
   qsort(cs, n, sizeof(*cs), newest_first);
-  if (!FLAG(q))
+  const char *format = FLAG(q) || (OPTSTR(format) && !strcmp(OPTSTR(format), "table")) ? 0 : OPTSTR(format);
+  if (format && strcmp(format, "json") && !CFG_TEMPLATE) error_exit("--format needs a build with CONFIG_TEMPLATE");
+  if (!FLAG(q) && !format)
     buf_adds(&t, "CONTAINER ID\tIMAGE\tCOMMAND\tCREATED\tSTATUS\tPORTS\tNAMES\n");
   for (size_t i = 0; i < n; i++) {
     struct container *c = cs + i;
@@ -139,6 +181,10 @@ void ps_main(void)
       printf("%.*s\n", FLAG(no_trunc) ? 64 : 12, c->id);
       continue;
     }
+    if (format) {
+      row_json(c, &now, &t);
+      continue;
+    }
     buf_printf(&t, "%.*s\t%s\t", FLAG(no_trunc) ? 64 : 12, c->id, c->image);
     command_of(c, &t);
     buf_printf(&t, "\t%s ago\t", fmt_duration(d, since_ns(c->created, &now)));
@@ -147,7 +193,13 @@ void ps_main(void)
     if (CFG_PUBLISH && !strcmp(c->status, "running")) ports_summary(json_get(c->state, "Ports"), &t);
     buf_printf(&t, "\t%s\n", c->name);
   }
-  if (!FLAG(q)) table_flush(t.s, stdout);
+  static const char header[] = "{\"Command\":\"COMMAND\",\"CreatedAt\":\"CREATED AT\",\"ID\":\"CONTAINER ID\","
+    "\"Image\":\"IMAGE\",\"Labels\":\"LABELS\",\"LocalVolumes\":\"LOCAL VOLUMES\",\"Mounts\":\"MOUNTS\","
+    "\"Names\":\"NAMES\",\"Networks\":\"NETWORKS\",\"Ports\":\"PORTS\",\"RunningFor\":\"CREATED\","
+    "\"Size\":\"SIZE\",\"State\":\"STATE\",\"Status\":\"STATUS\"}";
+  if (format && !strcmp(format, "json")) fputs(buf_str(&t), stdout);
+  else if (format && CFG_TEMPLATE) format_rows(format, header, buf_str(&t));
+  else if (!FLAG(q)) table_flush(buf_str(&t), stdout);
   for (size_t i = 0; i < n; i++) container_free(cs + i);
   free(cs);
   buf_free(&t);

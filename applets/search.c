@@ -129,15 +129,6 @@ static void add(struct search *s, const char *name, const char *desc, long long 
   buf_free(&d);
 }
 
-static void run(struct tpl *t, const char *s, size_t n, struct buf *out)
-{
-  struct json *dot = parse(s, n);
-
-  if (tpl_exec(t, dot, out) < 0) error_exit("template parsing error: %s", applet.why);
-  buf_addc(out, '\n');
-  json_free(dot);
-}
-
 // Docker's formatter.Context: a template per result ("table ...": with a
 // header row, tab-aligned), or "json": the rows as they are.
 static void show(struct buf *rows)
@@ -146,9 +137,6 @@ static void show(struct buf *rows)
     "\"IsOfficial\":\"OFFICIAL\",\"Name\":\"NAME\",\"StarCount\":\"STARS\"}";
   const char *format = OPTSTR(format), *line, *end;
   struct buf out = {0};
-  struct tpl *t;
-  char *text, *s, *d;
-  int table;
 
   if (format && !strcmp(format, "json")) {
     fputs(buf_str(rows), stdout);
@@ -170,20 +158,7 @@ static void show(struct buf *rows)
     }
   }
   if (!CFG_TEMPLATE) error_exit("--format needs a build with CONFIG_TEMPLATE");
-  table = !strncmp(format, "table", 5);
-  // Trim spaces; the two characters \t and \n stand for tab and newline.
-  text = xstrdup(format + (table ? 5 : 0));
-  for (s = text + strspn(text, " "), d = text; *s; s++, d++) {
-    *d = *s;
-    if (*s == '\\' && (s[1] == 't' || s[1] == 'n')) *d = *++s == 't' ? '\t' : '\n';
-  }
-  while (d > text && d[-1] == ' ') d--;
-  *d = 0;
-  if (!(t = tpl_parse(text))) error_exit("template parsing error: %s", applet.why);
-  if (table) run(t, header, sizeof(header) - 1, &out);
-  for (line = buf_str(rows); *line; line = end + 1) run(t, line, (end = strchr(line, '\n')) - line, &out);
-  if (table) table_flush(buf_str(&out), stdout);
-  else fputs(buf_str(&out), stdout);
+  format_rows(format, header, buf_str(rows));
 }
 
 static int is_true(struct json *o, const char *key)

@@ -135,3 +135,13 @@ int64_t parse_nanocpus(const char *s)
     for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10) frac += (*p - '0') * scale;
   return *p || p == s ? -1 : whole * 1000000000 + frac;
 }
+
+// Go's time.Time.String() in UTC, as Docker's CreatedAt columns show it.
+char *fmt_gotime(char out[64], time_t t)
+{
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  snprintf(out, 64, "%04d-%02d-%02d %02d:%02d:%02d +0000 UTC", tm.tm_year + 1900, tm.tm_mon + 1,
+           tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return out;
+}

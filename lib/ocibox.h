@@ -745,6 +745,7 @@ char *fmt_size(char out[24], uint64_t bytes);
 char *fmt_duration(char out[40], int64_t nanoseconds);
 // RFC 3339 with nanoseconds, UTC, Go's RFC3339Nano (trailing zeros cut).
 char *fmt_rfc3339nano(char out[40], const struct timespec *t);
+char *fmt_gotime(char out[64], time_t t);  // "2026-11-23 12:00:00 +0000 UTC"
 // Parse RFC 3339 (Z or +hh:mm offsets, optional fraction). 0 or -1.
 int parse_rfc3339(const char *s, struct timespec *t);
 
@@ -783,6 +784,9 @@ struct tpl *tpl_parse(const char *text);
 // Run it with dot = v, appending to out; -1 with applet.why on error.
 int tpl_exec(const struct tpl *t, const struct json *v, struct buf *out);
 void tpl_free(struct tpl *t);
+// --format over rows (JSON objects, one a line): "json", a template, or
+// "table TEMPLATE" with header (a JSON object of column titles) first.
+void format_rows(const char *format, const char *header, const char *rows);
 
 // ---- tables like Go's text/tabwriter in Docker's CLI (lib/table.c) -----
 

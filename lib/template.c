@@ -1150,3 +1150,43 @@ int tpl_exec(const struct tpl *t, const struct json *v, struct buf *out)
   json_free(x.made);
   return 0;
 }
+
+// Docker's formatter.Context.Write over rows (JSON objects, one a line):
+// "json" prints them as they are; otherwise the template runs per row,
+// and "table TEMPLATE" first runs it over header (the column titles) and
+// aligns the columns. Spaces around are trimmed; the two characters \t
+// and \n stand for tab and newline, as Docker's CLI reads them.
+void format_rows(const char *format, const char *header, const char *rows)
+{
+  int table = !strncmp(format, "table", 5);
+  struct buf out = {0};
+  struct json_err err;
+  struct tpl *t;
+  char *text = xstrdup(format + (table ? 5 : 0)), *s, *d;
+
+  if (!strcmp(format, "json")) {
+    fputs(rows, stdout);
+    free(text);
+    return;
+  }
+  for (s = text + strspn(text, " "), d = text; *s; s++, d++) {
+    *d = *s;
+    if (*s == '\\' && (s[1] == 't' || s[1] == 'n')) *d = *++s == 't' ? '\t' : '\n';
+  }
+  while (d > text && d[-1] == ' ') d--;
+  *d = 0;
+  if (!(t = tpl_parse(text))) error_exit("template parsing error: %s", applet.why);
+  for (const char *line = table ? header : rows, *end; line && *line;) {
+    end = strchrnul(line, '\n');
+    struct json *dot = json_parse(line, end - line, &err);
+    if (!dot || tpl_exec(t, dot, &out) < 0) error_exit("template parsing error: %s", applet.why);
+    buf_addc(&out, '\n');
+    json_free(dot);
+    line = line == header ? rows : end + !!*end;
+  }
+  if (table) table_flush(buf_str(&out), stdout);
+  else fputs(buf_str(&out), stdout);
+  tpl_free(t);
+  free(text);
+  buf_free(&out);
+}
