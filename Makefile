@@ -24,9 +24,11 @@ CFLAGS := -std=gnu11 $(OPT) -Wall -Wextra -Wno-unused-parameter -Wno-type-limits
   -fno-asynchronous-unwind-tables -fno-ident -fno-pie \
   -Ilib -I$(O) -isystem $(SYSROOT)/include \
   -DOCIBOX_VERSION='"$(VERSION)"' $(EXTRA_CFLAGS)
-# noseparate-code and norelro: no page padding between segments (KiBs).
+# noseparate-code and norelro: no page padding between segments (KiBs);
+# a small common page size: the data segment starts where the text ends
+# in the file (the kernel maps it from the same page), not a page later.
 LDFLAGS := -static -no-pie -Wl,--gc-sections -Wl,--build-id=none \
-  -Wl,-z,noseparate-code -Wl,-z,norelro \
+  -Wl,-z,noseparate-code -Wl,-z,norelro -Wl,-z,common-page-size=64 \
   -Wl,-Map,$(O)/ocibox.map -L$(SYSROOT)/lib $(EXTRA_LDFLAGS)
 
 # Libraries: the core always, the rest when the config asks for them.
