@@ -221,8 +221,11 @@ int net_attach(const char *id, int pid, const struct net_addr *na)
     rc = fail(errno, "bridge %s: %s", br, strerror(errno));
   memcpy(mac + 2, &na->ip, 4);
   snprintf(host, sizeof(host), "veth%.7s", id);
-  if (!rc && veth_create(host, if_nametoindex(br), pid, mac))
-    rc = fail(errno, "veth %s: %s", host, strerror(errno));
+  // The pair of this container's last run may still be going away with
+  // its old namespace (the kernel cleans those up asynchronously).
+  for (int tries = 0; !rc && veth_create(host, if_nametoindex(br), pid, mac); tries++)
+    if (errno != EEXIST || tries == 100) rc = fail(errno, "veth %s: %s", host, strerror(errno));
+    else usleep(20000);
   if (!rc && if_up(fd, host)) rc = fail(errno, "%s up: %s", host, strerror(errno));
   if (fd >= 0) close(fd);
   return rc;
