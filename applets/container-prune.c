@@ -45,13 +45,9 @@ void container_prune_main(void)
   struct strlist *ids, *l;
   int64_t freed = 0;
   int any = 0;
-  char line[16], sz[24];
+  char sz[24];
 
-  if (!FLAG(f)) {
-    fputs("WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ", stdout);
-    fflush(stdout);
-    if (!fgets(line, sizeof(line), stdin) || (*line != 'y' && *line != 'Y')) return;
-  }
+  if (!FLAG(f) && !confirm("WARNING! This will remove all stopped containers.")) return;
   if (store_open(&st, STORE_USE) < 0) {
     printf("Total reclaimed space: 0B\n");
     return;

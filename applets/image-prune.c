@@ -46,17 +46,13 @@ void image_prune_main(void)
   struct index ix = {0};
   struct img_list l = {0};
   struct buf out = {0};
-  char line[16], sz[24];
+  char sz[24];
   int64_t freed = 0;
   size_t ngone = 0;
 
-  if (!FLAG(f)) {
-    fputs(FLAG(a) ? "WARNING! This will remove all images without at least one container associated to them.\n"
-                  : "WARNING! This will remove all dangling images.\n", stdout);
-    fputs("Are you sure you want to continue? [y/N] ", stdout);
-    fflush(stdout);
-    if (!fgets(line, sizeof(line), stdin) || (*line != 'y' && *line != 'Y')) return;
-  }
+  if (!FLAG(f) && !confirm(FLAG(a) ? "WARNING! This will remove all images without at least one container associated to them."
+                                     : "WARNING! This will remove all dangling images."))
+    return;
   if (store_open(&st, STORE_USE) < 0) {
     puts("Total reclaimed space: 0B");
     return;

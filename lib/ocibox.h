@@ -120,6 +120,8 @@ int fsync_dir_at(int dirfd, const char *path);
 // Is there something at path (symlinks followed)? fstatat, not musl's
 // faccessat, which carries a fork path for AT_EACCESS.
 int exists_at(int dirfd, const char *path);
+// Docker's prune prompt on stdout; 1 when answered y.
+int confirm(const char *warning);
 // Replace dirfd/name atomically: temp file, fsync, rename, fsync the dir.
 int atomic_write_at(int dirfd, const char *name, const void *buf, size_t len, mode_t mode);
 void xatomic_write_at(int dirfd, const char *name, const void *buf, size_t len, mode_t mode);

@@ -338,3 +338,12 @@ int rm_rf(const char *path)
   if (rm_at(AT_FDCWD, path)) return fail(errno, "remove %s: %s", path, strerror(errno));
   return 0;
 }
+
+// Docker's prune prompt: the warning, then "Are you sure...? [y/N] ".
+int confirm(const char *warning)
+{
+  char line[16];
+  printf("%s\nAre you sure you want to continue? [y/N] ", warning);
+  fflush(stdout);
+  return fgets(line, sizeof(line), stdin) && (*line == 'y' || *line == 'Y');
+}
