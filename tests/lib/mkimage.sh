@@ -6,7 +6,15 @@
 # org.opencontainers.image.ref.name); push it with
 # `skopeo copy oci:OUT:REF docker://HOST/NAME:TAG`. Tars are reproducible:
 # sorted names, mtime 0, uid/gid 0, gzip -n.
+# Environment, all optional (unset: the defaults below):
+#   MKIMAGE_CREATED  the image's creation time (2024-01-01T00:00:00Z)
+#   MKIMAGE_CONFIG   more members for the config's "config" object, JSON
+#                    without braces: '"ExposedPorts":{"80/tcp":{}}'
+#   MKIMAGE_CACHE    a directory keeping gzipped layers by their diff ID, so
+#                    that a layer shared by many images is compressed once
 set -eu
+created=${MKIMAGE_CREATED:-2024-01-01T00:00:00Z}
+extra=${MKIMAGE_CONFIG:+,$MKIMAGE_CONFIG}
 out=$1 ref=$2
 shift 2
 mkdir -p "$out/blobs/sha256"
@@ -26,7 +34,16 @@ while [ $# -gt 0 ]; do
     --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime \
     -C "$1" -cf "$out/layer.tar" .
   diff=$(sha256sum "$out/layer.tar" | cut -d' ' -f1)
-  gzip -n -9 "$out/layer.tar"
+  if [ -n "${MKIMAGE_CACHE:-}" ] && [ -f "$MKIMAGE_CACHE/$diff.gz" ]; then
+    cp "$MKIMAGE_CACHE/$diff.gz" "$out/layer.tar.gz"
+    rm "$out/layer.tar"
+  else
+    gzip -n -9 "$out/layer.tar"
+    if [ -n "${MKIMAGE_CACHE:-}" ]; then
+      mkdir -p "$MKIMAGE_CACHE"
+      cp "$out/layer.tar.gz" "$MKIMAGE_CACHE/$diff.gz.$$" && mv "$MKIMAGE_CACHE/$diff.gz.$$" "$MKIMAGE_CACHE/$diff.gz"
+    fi
+  fi
   size=$(stat -c %s "$out/layer.tar.gz")
   h=$(blob "$out/layer.tar.gz")
   layers="$layers${layers:+,}{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"sha256:$h\",\"size\":$size}"
@@ -34,8 +51,8 @@ while [ $# -gt 0 ]; do
   shift
 done
 arch=$(uname -m | sed 's/x86_64/amd64/;s/aarch64/arm64/')
-printf '{"created":"2024-01-01T00:00:00Z","architecture":"%s","os":"linux","config":{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":%s},"rootfs":{"type":"layers","diff_ids":[%s]},"history":[{"created":"2024-01-01T00:00:00Z","created_by":"mkimage.sh"}]}' \
-  "$arch" "$cmd" "$diffs" > "$out/config.json"
+printf '{"created":"%s","architecture":"%s","os":"linux","config":{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":%s%s},"rootfs":{"type":"layers","diff_ids":[%s]},"history":[{"created":"%s","created_by":"mkimage.sh"}]}' \
+  "$created" "$arch" "$cmd" "$extra" "$diffs" "$created" > "$out/config.json"
 csize=$(stat -c %s "$out/config.json")
 c=$(blob "$out/config.json")
 printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[%s]}' \
