@@ -41,10 +41,13 @@ static void new_config(struct buf *b, const struct image *im, const struct conta
   jw_obj(&w, 0);
   for (e = im->config->child; e; e = e->next)
     if (strcmp(e->key, "created") && strcmp(e->key, "author") && strcmp(e->key, "config") &&
-        strcmp(e->key, "rootfs") && strcmp(e->key, "history") && strcmp(e->key, "container"))
+        strcmp(e->key, "rootfs") && strcmp(e->key, "history") && strcmp(e->key, "container") &&
+        strcmp(e->key, "comment"))
       jw_value(&w, e->key, e);
   jw_str(&w, "created", now);
   if (FLAG(a)) jw_str(&w, "author", OPTSTR(a));
+  // Docker's V1Image.Comment: inspect's .Comment shows -m.
+  if (FLAG(m)) jw_str(&w, "comment", OPTSTR(m));
   jw_str(&w, "container", c->id);
   // The image's config with the container's settings, then -c changes.
   struct buf mb = {0};

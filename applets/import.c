@@ -98,6 +98,9 @@ void import_main(void)
 
   if (url) {
     http_get(&hc, src, &resp);
+    // Docker's daemon says so once the GET succeeded.
+    printf("Downloading from %s\n", src);
+    fflush(stdout);
     r = (struct reader){http_rd, &resp};
   } else if (strcmp(src, "-") && (in = open(src, O_RDONLY | O_CLOEXEC)) < 0) perror_exit("open %s", src);
 

@@ -30,7 +30,11 @@ void kill_main(void)
       error_msg("cannot kill container: %s: container %s is not running", applet.argv[i], id);
     else if ((CFG_RESTART_POLICIES && policy_mark_stopped(&st, id, 1)) || container_signal(&c, sig) < 0)
       error_msg("%s", applet.why);
-    else puts(applet.argv[i]);
+    else {
+      // Docker waits for a SIGKILL to take: inspect after kill says exited.
+      if (sig == SIGKILL) container_wait_exit(&st, &c, 10000);
+      puts(applet.argv[i]);
+    }
     container_free(&c);
   }
   store_close(&st);

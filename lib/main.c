@@ -194,7 +194,8 @@ int main(int argc, char **argv)
     }
   }
   if (!(a = applet_find(name))) {
-    fprintf(stderr, "ocibox: unknown applet '%s'\n", name);
+    if (is_docker) fprintf(stderr, "docker: '%s' is not a docker command.\nSee 'docker --help'\n", name);
+    else fprintf(stderr, "ocibox: unknown applet '%s'\n", name);
     return 1;
   }
   run_applet(a, args);
