@@ -18,6 +18,7 @@ struct pull {
   const char *name;  // as the user wrote it, for messages
   int tty, width;    // progress redrawn in place on a terminal this wide
   int nlines, line;  // layer lines printed; the current layer's
+  int have_image;    // its config is in the store: no line per layer present
 };
 
 static void say(struct pull *p, const char *id, const char *msg)
@@ -225,7 +226,7 @@ static int pull_layer(struct pull *p, const struct json *desc, const char *diff_
   have_blob = blob_exists(&p->st, digest, 0);
   have_layer = layer_exists(&p->st, chain);
   if (have_blob && have_layer) {
-    say(p, digest, "Already exists");
+    if (!p->have_image) say(p, digest, "Already exists");
     return 0;
   }
   say(p, digest, "Pulling fs layer");
@@ -453,7 +454,9 @@ int image_pull(const char *name, const struct pull_opts *o, char out_digest[72])
   }
   char chain[72] = "";
   struct json *l = layers->child, *d = diffs->child;
-  if (CFG_PROGRESS && p.tty && !o->quiet) {
+  // Docker: an image already here is up to date, without layer lines.
+  p.have_image = blob_exists(&p.st, cdigest, 0);
+  if (CFG_PROGRESS && p.tty && !o->quiet && !p.have_image) {
     // every layer's line first, each then redrawn in place
     FILE *out = o->out ? o->out : stdout;
     for (struct json *x = layers->child; x; x = x->next, p.nlines++)
