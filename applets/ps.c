@@ -107,8 +107,26 @@ static int newest_first(const void *a, const void *b)
   return strcmp(y->created, x->created);
 }
 
+// Docker's IMAGE: the name given at create while it still names the
+// container's image, else the image's short ID (moby daemon/list.go).
+static const char *image_shown(const struct container *c, struct index *ix, char id[16])
+{
+  struct ref r;
+  struct buf full = {0};
+  const char *md = json_get_str(c->config, "ManifestDigest"), *cfg = json_get_str(c->config, "Image");
+  struct index_entry *e = 0;
+
+  if (!ix || !md || !cfg || strlen(cfg) < 19 || ref_parse(c->image, &r) < 0) return c->image;
+  ref_full(&r, &full);
+  e = index_find(ix, full.s);
+  buf_free(&full);
+  if (e && !strcmp(e->digest, md)) return c->image;
+  snprintf(id, 16, "%.12s", cfg + 7);
+  return id;
+}
+
 // One row as --format's dot: the keys of Docker's ps formatter.
-static void row_json(const struct container *c, const struct timespec *now, struct buf *rows)
+static void row_json(const struct container *c, const struct timespec *now, const char *image, struct buf *rows)
 {
   struct buf cmd = {0}, status = {0}, ports = {0};
   struct timespec t = {0};
@@ -126,7 +144,7 @@ static void row_json(const struct container *c, const struct timespec *now, stru
   jw_str(&w, "Command", buf_str(&cmd));
   jw_str(&w, "CreatedAt", fmt_gotime(created, t.tv_sec));
   jw_strn(&w, "ID", c->id, FLAG(no_trunc) ? 64 : 12);
-  jw_str(&w, "Image", c->image);
+  jw_str(&w, "Image", image);
   jw_str(&w, "Labels", "");
   jw_str(&w, "LocalVolumes", "0");
   jw_str(&w, "Mounts", "");
@@ -155,6 +173,10 @@ void ps_main(void)
   long long limit = FLAG(l) ? 1 : FLAG(n) ? OPTNUM(n) : -1;
   int all = FLAG(a) || limit >= 0;
 
+  struct index ix = {0};
+  int have_ix = 0;
+  char sid[16];
+
   clock_gettime(CLOCK_REALTIME, &now);
   if (store_open(&st, STORE_READ) < 0) {
     if (errno != ENOENT) error_exit("%s", applet.why);
@@ -165,6 +187,7 @@ void ps_main(void)
       if (container_load(&st, l->s, cs + n) == 0) n++;
     }
     strlist_free(ids);
+    have_ix = n && !FLAG(q) && index_load(&st, &ix) == 0;
   }
   qsort(cs, n, sizeof(*cs), newest_first);
   const char *format = FLAG(q) || (OPTSTR(format) && !strcmp(OPTSTR(format), "table")) ? 0 : OPTSTR(format);
@@ -182,10 +205,10 @@ void ps_main(void)
       continue;
     }
     if (format) {
-      row_json(c, &now, &t);
+      row_json(c, &now, image_shown(c, have_ix ? &ix : 0, sid), &t);
       continue;
     }
-    buf_printf(&t, "%.*s\t%s\t", FLAG(no_trunc) ? 64 : 12, c->id, c->image);
+    buf_printf(&t, "%.*s\t%s\t", FLAG(no_trunc) ? 64 : 12, c->id, image_shown(c, have_ix ? &ix : 0, sid));
     command_of(c, &t);
     buf_printf(&t, "\t%s ago\t", fmt_duration(d, since_ns(c->created, &now)));
     status_of(c, &now, &t);
@@ -200,6 +223,7 @@ void ps_main(void)
   if (format && !strcmp(format, "json")) fputs(buf_str(&t), stdout);
   else if (format && CFG_TEMPLATE) format_rows(format, header, buf_str(&t));
   else if (!FLAG(q)) table_flush(buf_str(&t), stdout);
+  if (have_ix) index_free(&ix);
   for (size_t i = 0; i < n; i++) container_free(cs + i);
   free(cs);
   buf_free(&t);
