@@ -1,6 +1,6 @@
 // create.c: docker create: a container from an image, not started.
 //
-//applet:create "^<1 i(interactive) t(tty) (rm) (name): e(env)* (env-file)* w(workdir): u(user): h(hostname): (entrypoint): (network): (read-only) (privileged) m(memory): (memory-swap): (cpus): c(cpu-shares)# (pids-limit)# p(publish)* P(publish-all) (restart): v(volume)*" err125
+//applet:create "^<1 i(interactive) t(tty) (rm) (name): e(env)* (env-file)* w(workdir): u(user): h(hostname): (entrypoint): (network): (read-only) (privileged) m(memory): (memory-swap): (cpus): c(cpu-shares)# (pids-limit)# p(publish)* P(publish-all) (restart): v(volume)* (stop-signal): (stop-timeout)# (add-host)* (dns)*" err125
 //config:config CREATE
 //config:	bool "create: create a new container"
 //config:	default y
@@ -36,6 +36,10 @@
 //config:	      --restart POLICY   no, always, unless-stopped, on-failure[:N]
 //config:	  -v, --volume [SRC:]DST[:ro]  Bind a host path (SRC absolute) or a
 //config:	                         named volume (SRC a name; none: anonymous)
+//config:	      --stop-signal SIG  Signal stop sends (default SIGTERM)
+//config:	      --stop-timeout N   Seconds stop waits before SIGKILL (default 10)
+//config:	      --add-host HOST:IP  A line in /etc/hosts (repeatable)
+//config:	      --dns IP           Name server in /etc/resolv.conf (repeatable)
 
 
 #define FOR_create
@@ -53,6 +57,7 @@ void create_main(void)
     .memory = OPTSTR(m), .memory_swap = OPTSTR(memory_swap), .cpus = OPTSTR(cpus),
     .cpu_shares = OPTNUM(c), .pids_limit = OPTNUM(pids_limit),
     .publish = OPTLIST(p), .publish_all = FLAG(P), .restart = OPTSTR(restart), .volumes = OPTLIST(v),
+    .add_hosts = OPTLIST(add_host), .dns = OPTLIST(dns), .stop_signal = OPTSTR(stop_signal), .stop_timeout = FLAG(stop_timeout) ? OPTNUM(stop_timeout) : -1,
   };
   char id[65];
 

@@ -19,14 +19,16 @@
 void restart_main(void)
 {
   struct store st;
-  int secs = FLAG(t) ? (int)OPTNUM(t) : 10;
+  int secs = FLAG(t) ? (int)OPTNUM(t) : -2;
 
   if (store_open(&st, STORE_USE) < 0) error_exit("%s", applet.why);
   for (int i = 0; i < applet.argc; i++) {
     struct container c;
     char id[65];
     if (container_arg(&st, applet.argv[i], id, &c) < 0) continue;
-    container_stop(&st, &c, SIGTERM, secs);
+    int sig = 0, t = secs;
+    container_stop_defaults(&c, &sig, &t);
+    container_stop(&st, &c, sig, t);
     container_free(&c);
     if (container_start(&st, id, 1, 0) < 0) error_msg("%s", applet.why);
     else puts(applet.argv[i]);

@@ -2,7 +2,7 @@
 // in the foreground (stdio passed through, its exit status ours) or
 // detached (-d: a supervisor keeps it and its log; the id is printed).
 //
-//applet:run "^<1 d(detach) i(interactive) t(tty) (rm) (name): e(env)* (env-file)* w(workdir): u(user): h(hostname): (entrypoint): (network): (read-only) (privileged) m(memory): (memory-swap): (cpus): c(cpu-shares)# (pids-limit)# p(publish)* P(publish-all) (restart): v(volume)*" err125
+//applet:run "^<1 d(detach) i(interactive) t(tty) (rm) (name): e(env)* (env-file)* w(workdir): u(user): h(hostname): (entrypoint): (network): (read-only) (privileged) m(memory): (memory-swap): (cpus): c(cpu-shares)# (pids-limit)# p(publish)* P(publish-all) (restart): v(volume)* (stop-signal): (stop-timeout)# (add-host)* (dns)*" err125
 //config:config RUN
 //config:	bool "run: run a command in a new container"
 //config:	default y
@@ -38,6 +38,10 @@
 //config:	      --restart POLICY   no, always, unless-stopped, on-failure[:N]
 //config:	  -v, --volume [SRC:]DST[:ro]  Bind a host path (SRC absolute) or a
 //config:	                         named volume (SRC a name; none: anonymous)
+//config:	      --stop-signal SIG  Signal stop sends (default SIGTERM)
+//config:	      --stop-timeout N   Seconds stop waits before SIGKILL (default 10)
+//config:	      --add-host HOST:IP  A line in /etc/hosts (repeatable)
+//config:	      --dns IP           Name server in /etc/resolv.conf (repeatable)
 
 #define FOR_run
 #include "ocibox.h"
@@ -54,6 +58,7 @@ void run_main(void)
     .memory = OPTSTR(m), .memory_swap = OPTSTR(memory_swap), .cpus = OPTSTR(cpus),
     .cpu_shares = OPTNUM(c), .pids_limit = OPTNUM(pids_limit),
     .publish = OPTLIST(p), .publish_all = FLAG(P), .restart = OPTSTR(restart), .volumes = OPTLIST(v),
+    .add_hosts = OPTLIST(add_host), .dns = OPTLIST(dns), .stop_signal = OPTSTR(stop_signal), .stop_timeout = FLAG(stop_timeout) ? OPTNUM(stop_timeout) : -1,
   };
   struct store st;
   char id[65];

@@ -89,14 +89,20 @@ static int leases_update(struct store *st, const char *id, int want, struct in_a
   return rc;
 }
 
-int net_lease(struct store *st, const char *id, const char *hostname, struct net_addr *na)
+int net_lease(struct store *st, const char *id, const struct json *config, struct net_addr *na)
 {
   char name[IFNAMSIZ], ip[16], path[96];
+  const char *hostname = json_get_str(json_get(config, "Config"), "Hostname");
+  struct json *eh = json_get(json_get(config, "HostConfig"), "ExtraHosts");
+  struct buf extra = {0};
   if (bridge_config(name, &na->gw, &na->prefix) < 0 || leases_update(st, id, 1, na->gw, na->prefix, &na->ip) < 0)
     return -1;
   // /etc/hosts names the container on its address, as Docker's does.
   inet_ntop(AF_INET, &na->ip, ip, sizeof(ip));
-  char *hosts = hosts_text(hostname, ip);
+  for (struct json *e = eh && eh->type == JSON_ARRAY ? eh->child : 0; e; e = e->next)
+    if (e->type == JSON_STRING) buf_printf(&extra, "%s\n", e->str);
+  char *hosts = hosts_text(hostname ? hostname : "", ip, extra.s);
+  buf_free(&extra);
   snprintf(path, sizeof(path), "containers/%s/hosts", id);
   int rc = atomic_write_at(st->fd, path, hosts, strlen(hosts), 0644);
   free(hosts);

@@ -338,3 +338,12 @@ int container_update_config(struct store *s, const char *id, const char *patch)
   buf_free(&b);
   return rc;
 }
+
+void container_stop_defaults(const struct container *c, int *sig, int *secs)
+{
+  struct json *cfg = json_get(c->config, "Config");
+  const char *ss = json_get_str(cfg, "StopSignal");
+  long long t;
+  if (!*sig) *sig = ss && signal_parse(ss) > 0 ? signal_parse(ss) : SIGTERM;
+  if (*secs == -2) *secs = json_int(json_get(cfg, "StopTimeout"), &t) ? 10 : (int)t;
+}

@@ -4,6 +4,7 @@
 // The dir is built in tmp/ and renamed into place under containers.lock,
 // so a name is never taken twice and no half container is ever seen.
 #include "ocibox.h"
+#include <arpa/inet.h>
 #include <sys/file.h>
 
 // The image by name (normalised) or by image ID (prefix); pulls a missing
@@ -113,18 +114,21 @@ static void write_file(const char *dir, const char *name, const char *text)
 
 // The container's resolv.conf: the host's, without loopback resolvers it
 // could not reach from its own network namespace.
-static char *resolv_conf(int host_net)
+static char *resolv_conf(int host_net, const struct strlist *dns)
 {
-  char *text;
+  char *text = 0;
   size_t len;
   struct buf b = {0};
 
-  if (readfile_at(AT_FDCWD, "/etc/resolv.conf", 1 << 16, &text, &len) < 0) return xstrdup("");
-  for (char *line = text, *nl; *line; line = nl) {
+  // --dns: these servers instead of the host's (search and options kept)
+  for (; dns; dns = dns->next) buf_printf(&b, "nameserver %s\n", dns->s);
+  readfile_at(AT_FDCWD, "/etc/resolv.conf", 1 << 16, &text, &len);
+  for (char *line = text, *nl; line && *line; line = nl) {
     nl = strchrnul(line, '\n');
     if (*nl) nl++;
     const char *ns = line + 10 + strspn(line + 10, " \t");
-    if (!host_net && !strncmp(line, "nameserver", 10) && (!strncmp(ns, "127.", 4) || !strncmp(ns, "::1", 3)))
+    if (!strncmp(line, "nameserver", 10) &&
+        (b.len || (!host_net && (!strncmp(ns, "127.", 4) || !strncmp(ns, "::1", 3)))))
       continue;
     buf_add(&b, line, nl - line);
   }
@@ -219,6 +223,12 @@ static void write_config(const struct create_opts *o, const char *dir, const cha
     if (*nl) nl++;
   }
   jw_end(&w);
+  jw_arr(&w, "ExtraHosts");
+  for (struct strlist *l = o->add_hosts; l; l = l->next) jw_str(&w, 0, l->s);
+  jw_end(&w);
+  jw_arr(&w, "Dns");
+  for (struct strlist *l = o->dns; l; l = l->next) jw_str(&w, 0, l->s);
+  jw_end(&w);
   jw_obj(&w, "RestartPolicy");
   jw_str(&w, "Name", policy);
   jw_int(&w, "MaximumRetryCount", retries);
@@ -256,6 +266,9 @@ static void write_config(const struct create_opts *o, const char *dir, const cha
     struct json *img = json_get(cfg, "ExposedPorts");
     if (img || npb) write_ports(&w, pb, npb, img ? img : &(struct json){.type = JSON_NULL});
   }
+  const char *ss = o->stop_signal ? o->stop_signal : json_get_str(cfg, "StopSignal");
+  if (ss) jw_str(&w, "StopSignal", ss);
+  if (o->stop_timeout >= 0) jw_int(&w, "StopTimeout", o->stop_timeout);
   jw_str(&w, "Image", o->image);
   jw_str(&w, "WorkingDir", o->workdir ? o->workdir : json_get_str(cfg, "WorkingDir") ? json_get_str(cfg, "WorkingDir") : "");
   jw_end(&w);
@@ -265,12 +278,21 @@ static void write_config(const struct create_opts *o, const char *dir, const cha
   buf_free(&b);
 }
 
-// /etc/hosts: Docker's lines, the container's name on addr.
-char *hosts_text(const char *hostname, const char *addr)
+// /etc/hosts: Docker's lines, --add-host's "HOST:IP" (extra, one a line),
+// the container's name on addr.
+char *hosts_text(const char *hostname, const char *addr, const char *extra)
 {
-  return xmprintf("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-                  "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\n"
-                  "ff02::2\tip6-allrouters\n%s\t%s\n", addr, hostname);
+  struct buf b = {0};
+  buf_adds(&b, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+               "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\n"
+               "ff02::2\tip6-allrouters\n");
+  for (const char *l = extra, *nl; l && *l; l = nl + !!*nl) {
+    nl = strchrnul(l, '\n');
+    const char *c = memchr(l, ':', nl - l);
+    if (c) buf_printf(&b, "%.*s\t%.*s\n", (int)(nl - c - 1), c + 1, (int)(c - l), l);
+  }
+  buf_printf(&b, "%s\t%s\n", addr, hostname);
+  return buf_steal(&b);
 }
 
 // Docker's checks of the resource options, before anything is made.
@@ -303,6 +325,16 @@ int xcontainer_create(const struct create_opts *o, char id[65])
       (!CFG_BRIDGE || (strcmp(net, "bridge") && strcmp(net, "default"))))
     error_exit("network %s not found", net);
   xcheck_limits(o);
+  if (o->stop_signal && signal_parse(o->stop_signal) < 0) error_exit("%s", applet.why);
+  struct buf extra = {0};
+  if ((o->add_hosts || o->dns) && !CFG_BRIDGE) error_exit("--add-host and --dns need a build with CONFIG_BRIDGE");
+  for (struct strlist *l = CFG_BRIDGE ? o->add_hosts : 0; l; l = l->next) {
+    const char *c = strchr(l->s, ':');
+    unsigned char a[16];
+    if (!c || c == l->s || (inet_pton(AF_INET, c + 1, a) != 1 && inet_pton(AF_INET6, c + 1, a) != 1))
+      error_exit("invalid argument \"%s\" for \"--add-host\" flag: bad format for add-host: \"%s\"", l->s, l->s);
+    buf_printf(&extra, "%s\n", l->s);
+  }
   char policy[16] = "no";
   int retries = 0;
   if (o->restart && (CFG_RESTART_POLICIES ? policy_parse(o->restart, policy, &retries) < 0
@@ -387,13 +419,13 @@ int xcontainer_create(const struct create_opts *o, char id[65])
   }
   clock_gettime(CLOCK_REALTIME, &now);
   fmt_rfc3339nano(created, &now);
-  char *hosts = hosts_text(hostname, "127.0.1.1");
+  char *hosts = hosts_text(hostname, "127.0.1.1", extra.s);
   write_file(stage, "hosts", hosts);
   free(hosts);
   char *hfile = xmprintf("%s\n", hostname);
   write_file(stage, "hostname", hfile);
   free(hfile);
-  char *resolv = resolv_conf(net && !strcmp(net, "host"));
+  char *resolv = resolv_conf(net && !strcmp(net, "host"), CFG_BRIDGE ? o->dns : 0);
   write_file(stage, "resolv.conf", resolv);
   free(resolv);
   char *init = xmprintf("%s/init", stage);
@@ -417,6 +449,7 @@ int xcontainer_create(const struct create_opts *o, char id[65])
     while (container_name_taken(&st, name, other));
   write_config(o, stage, id, name, &im, argv, nentry, env, created, hostname, pb, npb, policy, retries, binds.s);
   buf_free(&binds);
+  buf_free(&extra);
   free(pb);
   struct container_state cs = {.status = "created", .error = ""};
   if (rename(stage, dir) || fsync_dir_at(st.fd, "containers")) perror_exit("rename %s", dir);

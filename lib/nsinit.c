@@ -143,76 +143,78 @@ static void loopback_up(const struct run_spec *rs)
   close(fd);
 }
 
-// One "name:x:id:..." line's fields; NULL when the name is not there.
-static char **find_entry(const char *file, const char *key, int by_id, char *buf, size_t size)
+// The next line of text at *cur, NUL-terminated in place; NULL at the end.
+static char *next_line(char **cur)
+{
+  char *l = *cur, *nl;
+  if (!l || !*l) return 0;
+  nl = strchrnul(l, '\n');
+  *cur = *nl ? nl + 1 : nl;
+  *nl = 0;
+  return l;
+}
+
+// Split "a:b:c" into at most n fields (the rest NULL); how many.
+static int fields(char *line, char **f, int n)
+{
+  int k = 0;
+  memset(f, 0, n * sizeof(*f));
+  for (char *p = line; p && k < n; k++) {
+    f[k] = p;
+    if ((p = strchr(p, ':'))) *p++ = 0;
+  }
+  return k;
+}
+
+// One "name:x:id:..." line's fields (into *text, free it); NULL when the
+// name (or with by_id the id) is not there.
+static char **find_entry(const char *file, const char *key, int by_id, char **text)
 {
   static char *f[8];
-  FILE *fp = fopen(file, "re");
+  char *cur, *line;
 
-  if (!fp) return 0;
-  while (fgets(buf, size, fp)) {
-    int n = 0;
-    buf[strcspn(buf, "\n")] = 0;
-    for (char *p = buf; n < 8; n++) {
-      f[n] = p;
-      if (!(p = strchr(p, ':'))) {
-        n++;
-        break;
-      }
-      *p++ = 0;
-    }
-    if (n >= 4 && !strcmp(f[by_id ? 2 : 0], key)) {
-      fclose(fp);
-      return f;
-    }
-  }
-  fclose(fp);
+  if (readfile_at(AT_FDCWD, file, 1 << 20, text, 0) < 0) return *text = 0, (char **)0;
+  for (cur = *text; (line = next_line(&cur));)
+    if (fields(line, f, 8) >= 4 && !strcmp(f[by_id ? 2 : 0], key)) return f;
   return 0;
 }
 
 // -u / User: "name", "uid", "name:group", "uid:gid", resolved in the image.
 static void switch_user(const struct run_spec *rs, uid_t *uid_out)
 {
-  char user[256], line[1024], *group, **f, *end;
+  char user[256], uname[256] = "", *group, **f, *end, *text = 0, *gtext = 0, *cur, *line;
   uid_t uid = 0;
   gid_t gid = 0, groups[64];
   int ngroups = 0, numeric;
-  const char *uname = 0;
 
   snprintf(user, sizeof(user), "%s", rs->user && *rs->user ? rs->user : "0");
   if ((group = strchr(user, ':'))) *group++ = 0;
   uid = strtoul(user, &end, 10);
   numeric = *user && !*end;
-  if ((f = find_entry("/etc/passwd", user, numeric, line, sizeof(line)))) {
+  if ((f = find_entry("/etc/passwd", user, numeric, &text))) {
     uid = strtoul(f[2], 0, 10);
     gid = strtoul(f[3], 0, 10);
-    uname = f[0];
+    snprintf(uname, sizeof(uname), "%s", f[0]);
   } else if (!numeric)
     die(rs, 125, "unable to find user %s: no matching entries in passwd file", user);
+  free(text);
   // Supplementary groups: those listing the user by name.
-  if (uname) {
-    char uname_copy[256], gline[1024];
-    snprintf(uname_copy, sizeof(uname_copy), "%s", uname);
-    FILE *fp = fopen("/etc/group", "re");
-    while (fp && fgets(gline, sizeof(gline), fp) && ngroups < 64) {
-      char *fields[4] = {0}, *p = gline;
-      gline[strcspn(gline, "\n")] = 0;
-      for (int i = 0; i < 4 && p; i++) {
-        fields[i] = p;
-        if ((p = strchr(p, ':'))) *p++ = 0;
-      }
-      if (!fields[3]) continue;
-      for (char *m = strtok(fields[3], ","); m; m = strtok(0, ","))
-        if (!strcmp(m, uname_copy)) groups[ngroups++] = strtoul(fields[2], 0, 10);
+  if (*uname && readfile_at(AT_FDCWD, "/etc/group", 1 << 20, &gtext, 0) == 0) {
+    for (cur = gtext; (line = next_line(&cur)) && ngroups < 64;) {
+      char *g[4];
+      if (fields(line, g, 4) < 4) continue;
+      for (char *m = strtok(g[3], ","); m; m = strtok(0, ","))
+        if (!strcmp(m, uname)) groups[ngroups++] = strtoul(g[2], 0, 10);
     }
-    if (fp) fclose(fp);
+    free(gtext);
   }
   if (group) {
     gid = strtoul(group, &end, 10);
     if (!*group || *end) {
-      if (!(f = find_entry("/etc/group", group, 0, line, sizeof(line))))
+      if (!(f = find_entry("/etc/group", group, 0, &text)))
         die(rs, 125, "unable to find group %s: no matching entries in group file", group);
       gid = strtoul(f[2], 0, 10);
+      free(text);
     }
   }
   if (setgroups(ngroups, groups) || setgid(gid) || setuid(uid))

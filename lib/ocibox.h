@@ -478,6 +478,9 @@ int signal_parse(const char *s);
 // Wait until it is no longer running (or gone); -1 on timeout (ms, -1: none).
 int container_wait_exit(struct store *s, struct container *c, int timeout_ms);
 void container_stop(struct store *s, struct container *c, int sig, int secs);
+// Its stop signal (Config.StopSignal, else SIGTERM) and timeout
+// (Config.StopTimeout, else 10 s), each unless given (sig 0, secs -2).
+void container_stop_defaults(const struct container *c, int *sig, int *secs);
 // Lay a JSON object over config.json (objects merged), atomically.
 int container_update_config(struct store *s, const char *id, const char *patch);
 
@@ -518,11 +521,14 @@ struct create_opts {
   int publish_all;          // -P
   const char *restart;      // --restart policy
   struct strlist *volumes;  // -v specs
+  struct strlist *add_hosts, *dns;  // --add-host HOST:IP, --dns IP
+  const char *stop_signal;  // --stop-signal
+  long long stop_timeout;   // --stop-timeout (-1: not given)
 };
 // Make the container (pulling the image if need be); its id goes to id.
 // Ends the program with Docker's message on any error.
 int xcontainer_create(const struct create_opts *o, char id[65]);
-char *hosts_text(const char *hostname, const char *addr);
+char *hosts_text(const char *hostname, const char *addr, const char *extra);
 // Docker's checks of memory, memory-swap and cpus (exits with its message).
 void xcheck_limits(const struct create_opts *o);
 // Start it: detached (a supervisor of its own, 0 once it runs) or
@@ -566,7 +572,7 @@ struct net_addr {
   int prefix;
 };
 // An address for the container from the leases (its supervisor holds it).
-int net_lease(struct store *st, const char *id, const char *hostname, struct net_addr *na);
+int net_lease(struct store *st, const char *id, const struct json *config, struct net_addr *na);
 void net_release(struct store *st, const char *id);
 // The bridge (made on first use) and a veth pair into pid's namespace.
 int net_attach(const char *id, int pid, const struct net_addr *na);

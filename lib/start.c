@@ -87,7 +87,7 @@ static int supervise(struct store *st, const struct container *c, struct run_spe
   int bridged = CFG_BRIDGE && mode && !strcmp(mode, "bridge");
 
   rs->net = 0;
-  if (bridged && net_lease(st, id, rs->hostname, &rs->addr) == 0) rs->net = &rs->addr;
+  if (bridged && net_lease(st, id, c->config, &rs->addr) == 0) rs->net = &rs->addr;
   if ((bridged && !rs->net) || container_spawn(rs, &sp) < 0) {
     if (CFG_BRIDGE && rs->net) net_release(st, id);
     if (ready_fd >= 0) dprintf(ready_fd, "125 %s", applet.why);

@@ -134,7 +134,10 @@ headers)
       print "#endif" > fh
       if (bit > 64) { print "applet " $1 ": more than 64 options" > "/dev/stderr"; exit 1 }
       if (index(enabled, " " $4 " ") == 0) next
-      print "static const char help_" id "[] =\n  " cstr($6) ";" > hh
+      h = $6
+      # Without VERBOSE_HELP, --help is the usage line alone.
+      if (index(enabled, " VERBOSE_HELP ") == 0) sub(/\036.*/, "", h)
+      print "static const char help_" id "[] =\n  " cstr(h) ";" > hh
       bits = "0"
       if ($3 ~ /err125/) bits = bits " | APPLET_ERR125"
       if ($3 ~ /hidden/) bits = bits " | APPLET_HIDDEN"
