@@ -15,29 +15,6 @@
 #define FOR_container_prune
 #include "ocibox.h"
 #include "generated/flags.h"
-#include <dirent.h>
-
-// Bytes of regular files under dirfd: what removing it gives back.
-static int64_t du(int dirfd)
-{
-  DIR *d = fdopendir(dirfd);
-  struct dirent *de;
-  int64_t total = 0;
-  struct stat st;
-
-  if (!d) return 0;
-  while ((de = readdir(d)))
-    if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
-        !fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW)) {
-      if (S_ISREG(st.st_mode)) total += st.st_size;
-      else if (S_ISDIR(st.st_mode)) {
-        int sub = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (sub >= 0) total += du(sub);
-      }
-    }
-  closedir(d);
-  return total;
-}
 
 void container_prune_main(void)
 {
@@ -60,7 +37,7 @@ void container_prune_main(void)
       char *dir = container_path(&st, l->s, 0), *gone = xmprintf("%s/tmp/%d-rm-%s", st.root, (int)getpid(), l->s);
       char *up = container_path(&st, l->s, "upper");
       int fd = open(up, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      int64_t n = fd >= 0 ? du(fd) : 0;
+      int64_t n = fd >= 0 ? du_at(fd) : 0;
       if (!rename(dir, gone)) {
         if (!any++) puts("Deleted Containers:");
         puts(l->s);

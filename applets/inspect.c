@@ -28,6 +28,14 @@ static void copy_members(struct jw *w, const struct json *obj, const char *const
   }
 }
 
+// key: the path of file in the container's dir.
+static void jw_path(struct jw *w, const char *key, const char *dir, const char *file)
+{
+  char *p = xmprintf("%s/%s", dir, file);
+  jw_str(w, key, p);
+  free(p);
+}
+
 static void container_json(struct store *st, struct container *c, struct jw *w)
 {
   char *dir = container_path(st, c->id, 0);
@@ -53,18 +61,10 @@ static void container_json(struct store *st, struct container *c, struct jw *w)
   jw_str(w, "FinishedAt", c->finished_at);
   jw_end(w);
   jw_str(w, "Image", json_get_str(c->config, "Image"));
-  char *p = xmprintf("%s/resolv.conf", dir);
-  jw_str(w, "ResolvConfPath", p);
-  free(p);
-  p = xmprintf("%s/hostname", dir);
-  jw_str(w, "HostnamePath", p);
-  free(p);
-  p = xmprintf("%s/hosts", dir);
-  jw_str(w, "HostsPath", p);
-  free(p);
-  p = xmprintf("%s/container.log", dir);
-  jw_str(w, "LogPath", p);
-  free(p);
+  jw_path(w, "ResolvConfPath", dir, "resolv.conf");
+  jw_path(w, "HostnamePath", dir, "hostname");
+  jw_path(w, "HostsPath", dir, "hosts");
+  jw_path(w, "LogPath", dir, "container.log");
   copy_members(w, c->config, (const char *const[]){"Id", "Created", "Path", "Args", "Image",
                                                    "Layers", "ManifestDigest", "HostConfig",
                                                    "Config", 0});
@@ -86,15 +86,9 @@ static void container_json(struct store *st, struct container *c, struct jw *w)
   }
   jw_obj(w, "GraphDriver");
   jw_obj(w, "Data");
-  p = xmprintf("%s/upper", dir);
-  jw_str(w, "UpperDir", p);
-  free(p);
-  p = xmprintf("%s/work", dir);
-  jw_str(w, "WorkDir", p);
-  free(p);
-  p = xmprintf("%s/rootfs", dir);
-  jw_str(w, "MergedDir", p);
-  free(p);
+  jw_path(w, "UpperDir", dir, "upper");
+  jw_path(w, "WorkDir", dir, "work");
+  jw_path(w, "MergedDir", dir, "rootfs");
   jw_end(w);
   jw_str(w, "Name", "overlay");
   jw_end(w);

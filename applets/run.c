@@ -49,17 +49,7 @@
 
 void run_main(void)
 {
-  struct create_opts o = {
-    .image = applet.argv[0], .argv = applet.argv + 1, .argc = applet.argc - 1,
-    .name = OPTSTR(name), .workdir = OPTSTR(w), .user = OPTSTR(u), .hostname = OPTSTR(h),
-    .entrypoint = OPTSTR(entrypoint), .network = OPTSTR(network), .env = OPTLIST(e),
-    .env_files = OPTLIST(env_file), .tty = FLAG(t), .interactive = FLAG(i),
-    .auto_remove = FLAG(rm), .read_only = FLAG(read_only), .privileged = FLAG(privileged),
-    .memory = OPTSTR(m), .memory_swap = OPTSTR(memory_swap), .cpus = OPTSTR(cpus),
-    .cpu_shares = OPTNUM(c), .pids_limit = OPTNUM(pids_limit),
-    .publish = OPTLIST(p), .publish_all = FLAG(P), .restart = OPTSTR(restart), .volumes = OPTLIST(v),
-    .add_hosts = OPTLIST(add_host), .dns = OPTLIST(dns), .stop_signal = OPTSTR(stop_signal), .stop_timeout = FLAG(stop_timeout) ? OPTNUM(stop_timeout) : -1,
-  };
+  struct create_opts o = CREATE_OPTS_FROM_FLAGS;
   struct store st;
   char id[65];
   int code;

@@ -14,29 +14,7 @@
 #define FOR_system_df
 #include "ocibox.h"
 #include "generated/flags.h"
-#include <dirent.h>
 
-// Bytes of regular files under a directory (a container's upper dir).
-static int64_t du(int dirfd)
-{
-  DIR *d = fdopendir(dirfd);
-  struct dirent *de;
-  int64_t total = 0;
-  struct stat st;
-
-  if (!d) return 0;
-  while ((de = readdir(d))) {
-    if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
-    if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW)) continue;
-    if (S_ISREG(st.st_mode)) total += st.st_size;
-    else if (S_ISDIR(st.st_mode)) {
-      int sub = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (sub >= 0) total += du(sub);
-    }
-  }
-  closedir(d);
-  return total;
-}
 
 struct chain {
   char id[72];
@@ -113,7 +91,7 @@ void system_df_main(void)
     if (container_load(&st, l->s, &c) < 0) continue;
     char *up = container_path(&st, l->s, "upper");
     int fd = open(up, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int64_t sz = fd >= 0 ? du(fd) : 0;
+    int64_t sz = fd >= 0 ? du_at(fd) : 0;
     nctr++;
     csize += sz;
     if (!strcmp(c.status, "running")) running++;

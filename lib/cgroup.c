@@ -30,12 +30,10 @@ static char *self_path(const char *ctrl)
 // process that asks (pause, rm and the supervisor must agree). Where the
 // root of a v1 hierarchy is not ours to write (inside another container)
 // the caller's own cgroup is the parent. With create, NULL if neither
-// could be made.
+// could be made. ctrl NULL: the v2 hierarchy.
 static char *dir_of(const char *ctrl, const char *id, int create)
 {
-  struct cgroup_layout cg;
-  sysinfo_cgroups(&cg);
-  if (cg.mode == CGROUP_V2) return xmprintf("/sys/fs/cgroup/ocibox/%s", id);
+  if (!ctrl) return xmprintf("/sys/fs/cgroup/ocibox/%s", id);  // v2
   char *d = xmprintf("/sys/fs/cgroup/%s", ctrl);
   // Not mounted: a mkdir would only make a plain directory in the tmpfs.
   if (create && access(d, F_OK)) {
@@ -75,16 +73,14 @@ static int put(const char *dir, const char *file, const char *fmt, ...)
 
 int cgroup_setup(const char *id, const struct cg_limits *l, int pid)
 {
-  struct cgroup_layout cg;
   int rc = 0;
 
-  sysinfo_cgroups(&cg);
-  if (cg.mode == CGROUP_NONE) {
+  if (access("/sys/fs/cgroup", F_OK)) {
     if (l->memory || l->pids || l->cpu_quota || l->cpu_shares)
       return fail(ENOTSUP, "this kernel has no cgroups: limits cannot be applied");
     return 0;
   }
-  if (cg.mode == CGROUP_V2) {
+  if (sysinfo_cgroup_v2()) {
     char *d = dir_of(0, id, 0);
     mkdir("/sys/fs/cgroup/ocibox", 0755);
     put("/sys/fs/cgroup", "cgroup.subtree_control", "+memory +pids +cpu");
@@ -130,11 +126,10 @@ int cgroup_setup(const char *id, const struct cg_limits *l, int pid)
 
 void cgroup_remove(const char *id)
 {
-  struct cgroup_layout cg;
+  int v2 = sysinfo_cgroup_v2();
 
-  sysinfo_cgroups(&cg);
-  for (size_t i = 0; i < (cg.mode == CGROUP_V2 ? 1 : ARRAY_LEN(v1_ctrls)); i++) {
-    char *d = dir_of(cg.mode == CGROUP_V2 ? 0 : v1_ctrls[i], id, 0);
+  for (size_t i = 0; i < (v2 ? 1 : ARRAY_LEN(v1_ctrls)); i++) {
+    char *d = dir_of(v2 ? 0 : v1_ctrls[i], id, 0);
     rmdir(d);
     free(d);
   }
@@ -142,13 +137,10 @@ void cgroup_remove(const char *id)
 
 int cgroup_freeze(const char *id, int freeze)
 {
-  struct cgroup_layout cg;
-  char *d;
-  int rc;
+  int v2 = sysinfo_cgroup_v2(), rc;
+  char *d = dir_of(v2 ? 0 : "freezer", id, 0);
 
-  sysinfo_cgroups(&cg);
-  d = dir_of(cg.mode == CGROUP_V2 ? 0 : "freezer", id, 0);
-  if (cg.mode == CGROUP_V2) rc = put(d, "cgroup.freeze", "%d", !!freeze);
+  if (v2) rc = put(d, "cgroup.freeze", "%d", !!freeze);
   else rc = put(d, "freezer.state", freeze ? "FROZEN" : "THAWED");
   free(d);
   return rc;
@@ -157,15 +149,12 @@ int cgroup_freeze(const char *id, int freeze)
 // Frozen now? (v1 freezer.state; v2 cgroup.events "frozen 1")
 int cgroup_frozen(const char *id)
 {
-  struct cgroup_layout cg;
-  char *d, *path, *text;
-  int frozen = 0;
+  int v2 = sysinfo_cgroup_v2(), frozen = 0;
+  char *d = dir_of(v2 ? 0 : "freezer", id, 0), *text;
+  char *path = xmprintf("%s/%s", d, v2 ? "cgroup.events" : "freezer.state");
 
-  sysinfo_cgroups(&cg);
-  d = dir_of(cg.mode == CGROUP_V2 ? 0 : "freezer", id, 0);
-  path = xmprintf("%s/%s", d, cg.mode == CGROUP_V2 ? "cgroup.events" : "freezer.state");
   if (readfile_at(AT_FDCWD, path, 4096, &text, 0) == 0) {
-    frozen = cg.mode == CGROUP_V2 ? !!strstr(text, "frozen 1") : !strncmp(text, "FROZEN", 6);
+    frozen = v2 ? !!strstr(text, "frozen 1") : !strncmp(text, "FROZEN", 6);
     free(text);
   }
   free(path);
@@ -177,13 +166,9 @@ int cgroup_frozen(const char *id)
 // count on v1, memory.events' oom_kill on v2)
 int cgroup_oom_killed(const char *id)
 {
-  struct cgroup_layout cg;
-  char *d, *path, *text, *p;
-  int killed = 0;
-
-  sysinfo_cgroups(&cg);
-  d = dir_of(cg.mode == CGROUP_V2 ? 0 : "memory", id, 0);
-  path = xmprintf("%s/%s", d, cg.mode == CGROUP_V2 ? "memory.events" : "memory.oom_control");
+  int v2 = sysinfo_cgroup_v2(), killed = 0;
+  char *d = dir_of(v2 ? 0 : "memory", id, 0), *text, *p;
+  char *path = xmprintf("%s/%s", d, v2 ? "memory.events" : "memory.oom_control");
   if (readfile_at(AT_FDCWD, path, 4096, &text, 0) == 0) {
     if ((p = strstr(text, "oom_kill "))) killed = atoi(p + 9) > 0;
     free(text);
@@ -191,4 +176,22 @@ int cgroup_oom_killed(const char *id)
   free(path);
   free(d);
   return killed;
+}
+
+void containers_freeze(int freeze)
+{
+  struct store st;
+
+  if (store_open(&st, STORE_READ) < 0) error_exit("%s", applet.why);
+  for (int i = 0; i < applet.argc; i++) {
+    struct container c;
+    char id[65];
+    if (container_arg(&st, applet.argv[i], id, &c) < 0) continue;
+    if (strcmp(c.status, "running")) error_msg("Container %s is not running", id);
+    else if (c.paused == freeze) error_msg(freeze ? "Container %s is already paused" : "Container %s is not paused", id);
+    else if (cgroup_freeze(id, freeze) < 0) error_msg("%s", applet.why);
+    else puts(applet.argv[i]);
+    container_free(&c);
+  }
+  store_close(&st);
 }

@@ -34,7 +34,7 @@ static void conn_close(struct http_conn *k)
   free(k);
 }
 
-static int wait_fd(int fd, short ev, int timeout_ms)
+int fd_wait(int fd, short ev, int timeout_ms)
 {
   struct pollfd p = {fd, ev, 0};
   int n;
@@ -50,7 +50,7 @@ static ssize_t raw_read(struct http_conn *k, void *buf, size_t n)
 
   if (CFG_TLS && k->tls) return tls_read(k->tls, buf, n);
   for (;;) {
-    if (wait_fd(k->fd, POLLIN, k->timeout_ms))
+    if (fd_wait(k->fd, POLLIN, k->timeout_ms))
       return fail(errno, "%s: read: %s", k->host, strerror(errno));
     if ((r = read(k->fd, buf, n)) >= 0) return r;
     if (errno != EINTR && errno != EAGAIN) return fail(errno, "%s: read: %s", k->host, strerror(errno));
@@ -63,7 +63,7 @@ static int conn_write(struct http_conn *k, const void *buf, size_t n)
 
   if (CFG_TLS && k->tls) return tls_write(k->tls, buf, n);
   while (n) {
-    if (wait_fd(k->fd, POLLOUT, k->timeout_ms))
+    if (fd_wait(k->fd, POLLOUT, k->timeout_ms))
       return fail(errno, "%s: write: %s", k->host, strerror(errno));
     ssize_t w = write(k->fd, p, n);
     if (w < 0 && (errno == EINTR || errno == EAGAIN)) continue;
@@ -122,7 +122,7 @@ static int tcp_connect(const char *host, const char *port, int timeout_ms)
     fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0) continue;
     if (!connect(fd, ai->ai_addr, ai->ai_addrlen) ||
-        (errno == EINPROGRESS && !wait_fd(fd, POLLOUT, timeout_ms))) {
+        (errno == EINPROGRESS && !fd_wait(fd, POLLOUT, timeout_ms))) {
       socklen_t l = sizeof(err);
       getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &l);
       if (!err) break;

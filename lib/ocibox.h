@@ -120,6 +120,10 @@ int fsync_dir_at(int dirfd, const char *path);
 // Is there something at path (symlinks followed)? fstatat, not musl's
 // faccessat, which carries a fork path for AT_EACCESS.
 int exists_at(int dirfd, const char *path);
+// Bytes of regular files under dirfd (closed when done).
+int64_t du_at(int dirfd);
+// poll() one fd for ev, retrying on EINTR; -1 (ETIMEDOUT) on timeout.
+int fd_wait(int fd, short ev, int timeout_ms);
 // Docker's prune prompt on stdout; 1 when answered y.
 int confirm(const char *warning);
 // Replace dirfd/name atomically: temp file, fsync, rename, fsync the dir.
@@ -500,6 +504,8 @@ void cgroup_remove(const char *id);
 int cgroup_freeze(const char *id, int freeze);
 int cgroup_frozen(const char *id);
 int cgroup_oom_killed(const char *id);
+// pause (freeze) or unpause each container argument, Docker's messages.
+void containers_freeze(int freeze);
 // Docker's RAMInBytes: "100m", "1g", "512k", "1024" (1024 multiples).
 int64_t parse_ram(const char *s);
 // "--cpus 1.5" → 1500000000 nano CPUs; -1 when malformed.
@@ -525,6 +531,19 @@ struct create_opts {
   const char *stop_signal;  // --stop-signal
   long long stop_timeout;   // --stop-timeout (-1: not given)
 };
+// run's and create's options (the same option string after run's -d),
+// expanded where each applet's FLAG/OPT macros hold.
+#define CREATE_OPTS_FROM_FLAGS { \
+    .image = applet.argv[0], .argv = applet.argv + 1, .argc = applet.argc - 1, \
+    .name = OPTSTR(name), .workdir = OPTSTR(w), .user = OPTSTR(u), .hostname = OPTSTR(h), \
+    .entrypoint = OPTSTR(entrypoint), .network = OPTSTR(network), .env = OPTLIST(e), \
+    .env_files = OPTLIST(env_file), .tty = FLAG(t), .interactive = FLAG(i), \
+    .auto_remove = FLAG(rm), .read_only = FLAG(read_only), .privileged = FLAG(privileged), \
+    .memory = OPTSTR(m), .memory_swap = OPTSTR(memory_swap), .cpus = OPTSTR(cpus), \
+    .cpu_shares = OPTNUM(c), .pids_limit = OPTNUM(pids_limit), \
+    .publish = OPTLIST(p), .publish_all = FLAG(P), .restart = OPTSTR(restart), .volumes = OPTLIST(v), \
+    .add_hosts = OPTLIST(add_host), .dns = OPTLIST(dns), .stop_signal = OPTSTR(stop_signal), \
+    .stop_timeout = FLAG(stop_timeout) ? OPTNUM(stop_timeout) : -1, }
 // Make the container (pulling the image if need be); its id goes to id.
 // Ends the program with Docker's message on any error.
 int xcontainer_create(const struct create_opts *o, char id[65]);
@@ -779,6 +798,8 @@ struct cgroup_layout {
   struct buf v1, v2;      // controllers, space separated
 };
 void sysinfo_cgroups(struct cgroup_layout *cg);
+// Is /sys/fs/cgroup a cgroup2 mount (unified)? One statfs.
+int sysinfo_cgroup_v2(void);
 int sysinfo_overlay(void);
 int sysinfo_userns(void);
 int sysinfo_seccomp(void);

@@ -61,6 +61,11 @@ static void v1_controllers(struct buf *out)
   free(text);
 }
 
+int sysinfo_cgroup_v2(void)
+{
+  return is_cgroup2("/sys/fs/cgroup");
+}
+
 void sysinfo_cgroups(struct cgroup_layout *cg)
 {
   memset(cg, 0, sizeof(*cg));

@@ -178,23 +178,13 @@ static const br_x509_class insecure_class = {
 
 // ---- I/O ----------------------------------------------------------------
 
-static int wait_fd(int fd, short ev, int timeout_ms)
-{
-  struct pollfd p = {fd, ev, 0};
-  int n;
-
-  while ((n = poll(&p, 1, timeout_ms)) < 0 && errno == EINTR);
-  if (!n) errno = ETIMEDOUT;
-  return n > 0 ? 0 : -1;
-}
-
 static int sock_read(void *ctx, unsigned char *buf, size_t len)
 {
   struct tls *t = ctx;
   ssize_t n;
 
   for (;;) {
-    if (wait_fd(t->fd, POLLIN, t->timeout_ms)) return -1;
+    if (fd_wait(t->fd, POLLIN, t->timeout_ms)) return -1;
     n = read(t->fd, buf, len);
     if (n > 0) return n;
     if (!n) errno = ECONNRESET;
@@ -209,7 +199,7 @@ static int sock_write(void *ctx, const unsigned char *buf, size_t len)
   ssize_t n;
 
   for (;;) {
-    if (wait_fd(t->fd, POLLOUT, t->timeout_ms)) return -1;
+    if (fd_wait(t->fd, POLLOUT, t->timeout_ms)) return -1;
     n = write(t->fd, buf, len);
     if (n > 0) return n;
     if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;

@@ -332,6 +332,31 @@ int exists_at(int dirfd, const char *path)
   return !fstatat(dirfd, path, &st, 0);
 }
 
+// Bytes of regular files under dirfd, which it takes over (closes).
+int64_t du_at(int dirfd)
+{
+  DIR *d = fdopendir(dirfd);
+  struct dirent *de;
+  int64_t total = 0;
+  struct stat st;
+
+  if (!d) {
+    close(dirfd);
+    return 0;
+  }
+  while ((de = readdir(d))) {
+    if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
+    if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW)) continue;
+    if (S_ISREG(st.st_mode)) total += st.st_size;
+    else if (S_ISDIR(st.st_mode)) {
+      int sub = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (sub >= 0) total += du_at(sub);
+    }
+  }
+  closedir(d);
+  return total;
+}
+
 // Remove a tree without following symlinks; a missing path is fine.
 int rm_rf(const char *path)
 {
