@@ -11,36 +11,7 @@
 //config:	  Create a new container (pulling the image when it is not in the
 //config:	  store) and print its ID; start runs it. Options go before IMAGE.
 //config:
-//config:	  -i, --interactive      Keep STDIN open
-//config:	  -t, --tty              Allocate a pseudo-TTY (from the container's devpts)
-//config:	      --rm               Remove the container when it exits
-//config:	      --name NAME        Assign a name to the container
-//config:	  -e, --env K[=V]        Set an environment variable (repeatable)
-//config:	      --env-file FILE    Read environment variables from a file
-//config:	  -w, --workdir DIR      Working directory inside the container
-//config:	  -u, --user USER[:GROUP]  Username or UID (and group)
-//config:	  -h, --hostname NAME    Container host name
-//config:	      --entrypoint CMD   Overwrite the image's ENTRYPOINT
-//config:	      --network MODE     none or host (default: own namespace, loopback
-//config:	                         only; published ports still reach it)
-//config:	      --read-only        Mount the container's root read-only
-//config:	      --privileged       Keep every capability
-//config:	  -m, --memory BYTES     Memory limit (e.g. 100m, 1g)
-//config:	      --memory-swap BYTES  Memory plus swap limit (-1: unlimited swap)
-//config:	      --cpus N           Number of CPUs (e.g. 0.5)
-//config:	  -c, --cpu-shares N     CPU shares (relative weight)
-//config:	      --pids-limit N     Most tasks in the container
-//config:	  -p, --publish [IP:][HOST:]PORT[/udp]  Publish a container's port
-//config:	                         (a userland proxy; HOST left out: any free port)
-//config:	  -P, --publish-all      Publish every exposed port to a free port
-//config:	      --restart POLICY   no, always, unless-stopped, on-failure[:N]
-//config:	  -v, --volume [SRC:]DST[:ro]  Bind a host path (SRC absolute) or a
-//config:	                         named volume (SRC a name; none: anonymous)
-//config:	      --stop-signal SIG  Signal stop sends (default SIGTERM)
-//config:	      --stop-timeout N   Seconds stop waits before SIGKILL (default 10)
-//config:	      --add-host HOST:IP  A line in /etc/hosts (repeatable)
-//config:	      --dns IP           Name server in /etc/resolv.conf (repeatable)
-
+//config:	  @include run
 
 #define FOR_create
 #include "ocibox.h"

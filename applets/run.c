@@ -13,6 +13,7 @@
 //config:	  when it is not in the store. Options go before IMAGE.
 //config:
 //config:	  -d, --detach           Run in the background and print the container ID
+//config:	  @shared
 //config:	  -i, --interactive      Keep STDIN open
 //config:	  -t, --tty              Allocate a pseudo-TTY (from the container's devpts)
 //config:	      --rm               Remove the container when it exits
@@ -23,8 +24,7 @@
 //config:	  -u, --user USER[:GROUP]  Username or UID (and group)
 //config:	  -h, --hostname NAME    Container host name
 //config:	      --entrypoint CMD   Overwrite the image's ENTRYPOINT
-//config:	      --network MODE     none or host (default: own namespace, loopback
-//config:	                         only; published ports still reach it)
+//config:	      --network MODE     bridge (the default: ocibox0), none or host
 //config:	      --read-only        Mount the container's root read-only
 //config:	      --privileged       Keep every capability
 //config:	  -m, --memory BYTES     Memory limit (e.g. 100m, 1g)

@@ -99,9 +99,24 @@ static void take(const struct optspec *o, int idx, char *val)
   }
 }
 
+// \2 marks where an applet's shared options begin; \1NAME prints NAME's
+// (create's help is run's options but for -d: one copy in the binary).
+static void put_help(const char *h, FILE *out)
+{
+  for (; *h; h++) {
+    if (*h == 1) {
+      const struct applet *b = applet_find(h + 1);
+      if (b && (h = strchr(b->help, 2))) put_help(h + 1, out);
+      return;
+    }
+    if (*h != 2) putc(*h, out);
+  }
+}
+
 void show_help(const struct applet *a, FILE *out)
 {
-  fprintf(out, "%s\n", a->help);
+  if (CFG_VERBOSE_HELP) put_help(a->help, out), putc('\n', out);
+  else fprintf(out, "%s\n", a->help);  // the usage line alone: no markers
 }
 
 void args_parse(const struct applet *a, char **argv)

@@ -57,14 +57,17 @@ static int leases_update(struct store *st, const char *id, int want, struct in_a
   if (lock < 0 || flock(lock, LOCK_EX)) return fail(errno, "network/leases.lock: %s", strerror(errno));
   readfile_at(st->fd, "network/leases", 1 << 20, &text, 0);
   for (char *line = text, *nl; line && *line; line = nl) {
-    char ip[16], cid[65];
-    int pid;
     struct in_addr a;
     nl = strchrnul(line, '\n');
     if (*nl) *nl++ = 0;
-    if (sscanf(line, "%15s %64s %d", ip, cid, &pid) != 3 || !strcmp(cid, id) ||
-        inet_pton(AF_INET, ip, &a) != 1 || pid <= 0 || (kill(pid, 0) && errno == ESRCH))
-      continue;
+    // "ADDRESS ID PID" split by hand: sscanf would pull in musl's scanf.
+    char *cid = strchr(line, ' '), *pidstr = cid ? strchr(cid + 1, ' ') : 0;
+    if (!pidstr) continue;
+    *cid++ = 0, *pidstr = 0;
+    int pid = atoi(pidstr + 1), bad = !strcmp(cid, id) || inet_pton(AF_INET, line, &a) != 1 ||
+                                      pid <= 0 || (kill(pid, 0) && errno == ESRCH);
+    cid[-1] = ' ', *pidstr = ' ';  // the line is kept as it was
+    if (bad) continue;
     uint32_t n = ntohl(a.s_addr) - base;
     if (n < 8192) used[n / 8] |= 1 << (n % 8);
     buf_printf(&keep, "%s\n", line);

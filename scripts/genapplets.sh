@@ -99,6 +99,7 @@ headers)
   records | awk -F '\037' -v enabled=" $enabled " -v outdir="$outdir" '
     function cstr(s) {
       gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); gsub(/\036/, "\\n\"\n  \"", s)
+      gsub(/\001/, "\\001", s); gsub(/\002/, "\\002", s)
       return "\"" s "\""
     }
     function ident(s) { gsub(/-/, "_", s); return s }
@@ -137,6 +138,10 @@ headers)
       h = $6
       # Without VERBOSE_HELP, --help is the usage line alone.
       if (index(enabled, " VERBOSE_HELP ") == 0) sub(/\036.*/, "", h)
+      # Shared option lists (docs/hacking.md): "@shared" marks where the
+      # part other applets may include begins, "@include NAME" prints it.
+      sub(/\036@shared\036/, "\036\002", h)
+      sub(/@include /, "\001", h)
       print "static const char help_" id "[] =\n  " cstr(h) ";" > hh
       bits = "0"
       if ($3 ~ /err125/) bits = bits " | APPLET_ERR125"
