@@ -116,9 +116,18 @@ build_bearssl() {
 }
 
 build_libarchive() {
-  [ -f "$SYSROOT/.stamp-libarchive" ] && return 0
+  [ -f "$SYSROOT/.stamp-libarchive.2" ] && return 0
   fetch libarchive 3.6.2-1+deb12u5
   say "building libarchive (tar + gzip only)"
+  # Names pass through unnormalised, as Docker's Go tar leaves them: the
+  # Unicode NFC/NFD converters copy instead, and their 22 KiB of tables
+  # drop out of the binary (ocibox sets no locale, so they would only
+  # rewrite names Docker keeps byte for byte).
+  f=$SRC/libarchive/libarchive/archive_string.c
+  grep -q 'ocibox: no normalisation' "$f" ||
+    sed -i '/^archive_string_normalize_[CD](struct archive_string \*as, const void \*_p,$/{
+n;n;s|^{$|{ /* ocibox: no normalisation */\n\treturn archive_string_append_unicode(as, _p, len, sc);|}' "$f"
+  [ "$(grep -c 'ocibox: no normalisation' "$f")" = 2 ] || die "libarchive: archive_string.c not as expected"
   # Debian's patches touch configure.ac and Makefile.am only for the test
   # suite and iconv, which this build leaves out: keep the shipped autotools
   # output instead of needing automake (make would try to regenerate it).
@@ -135,7 +144,7 @@ build_libarchive() {
    make install-libLTLIBRARIES install-includeHEADERS >/dev/null) ||
     die "libarchive build failed"
   rm -f "$SYSROOT"/lib/*.la
-  touch "$SYSROOT/.stamp-libarchive"
+  touch "$SYSROOT/.stamp-libarchive.2"
 }
 
 # Kernel UAPI headers (netlink, seccomp, capabilities...) for musl-gcc,
