@@ -38,7 +38,7 @@ lib-y := lib/main.c lib/args.c lib/xfuncs.c lib/buf.c lib/json.c lib/ref.c \
 lib-$(CONFIG_TLS) += lib/tls.c
 lib-$(CONFIG_TEMPLATE) += lib/template.c
 lib-$(CONFIG_PULL) += lib/pull.c
-lib-$(CONFIG_RUN) += lib/container.c lib/nsinit.c lib/runtime.c lib/signame.c \
+lib-$(CONFIG_RUN) += lib/container.c lib/nsinit.c lib/caps.c lib/runtime.c lib/signame.c \
   lib/pty.c lib/create.c lib/start.c lib/logger.c
 lib-$(CONFIG_CGROUPS) += lib/cgroup.c
 lib-$(CONFIG_RESTART_POLICIES) += lib/policy.c
@@ -46,6 +46,7 @@ lib-$(CONFIG_PUBLISH) += lib/ports.c lib/proxy.c
 lib-$(CONFIG_BRIDGE) += lib/bridge.c
 lib-$(CONFIG_VOLUMES) += lib/volumes.c
 lib-$(CONFIG_SECCOMP) += lib/seccomp.c
+lib-$(CONFIG_ULIMITS) += lib/ulimits.c
 lib-$(CONFIG_ARCHIVE) += lib/gunzip.c lib/layer.c lib/imgwrite.c lib/tartree.c \
   lib/changes.c
 libs-$(CONFIG_ARCHIVE) += -larchive -lz

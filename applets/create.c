@@ -1,6 +1,6 @@
 // create.c: docker create: a container from an image, not started.
 //
-//applet:create "^<1 i(interactive) t(tty) (rm) (name): e(env)* (env-file)* w(workdir): u(user): h(hostname): (entrypoint): (network): (read-only) (privileged) m(memory): (memory-swap): (cpus): c(cpu-shares)# (pids-limit)# p(publish)* P(publish-all) (restart): v(volume)* (stop-signal): (stop-timeout)# (add-host)* (dns)*" err125
+//applet:create "^<1 i(interactive) t(tty) (rm) (name): e(env)* (env-file)* w(workdir): u(user): h(hostname): (entrypoint): (network): (read-only) (privileged) m(memory): (memory-swap): (cpus): c(cpu-shares)# (pids-limit)# p(publish)* P(publish-all) (restart): v(volume)* (stop-signal): (stop-timeout)# (add-host)* (dns)* (cap-add)* (cap-drop)* (ulimit)* (init)" err125
 //config:config CREATE
 //config:	bool "create: create a new container"
 //config:	default y

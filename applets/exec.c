@@ -76,8 +76,10 @@ void exec_main(void)
     .cwd = FLAG(w) ? OPTSTR(w) : json_get_str(cfg, "WorkingDir"),
     .user = FLAG(u) ? OPTSTR(u) : json_get_str(cfg, "User"),
   };
-  struct json *priv = json_get(json_get(c.config, "HostConfig"), "Privileged");
+  struct json *host = json_get(c.config, "HostConfig"), *priv = json_get(host, "Privileged");
   rs.privileged = FLAG(privileged) || (priv && priv->type == JSON_TRUE);
+  rs.caps = rs.privileged ? ~0ull : caps_of(host);
+  rs.ulimits = json_get(host, "Ulimits");
 
   // Join the namespaces: these now (pid takes effect for our child), the
   // mount namespace in the child, which then sees only the container.

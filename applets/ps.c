@@ -1,12 +1,12 @@
 // ps.c: docker ps (container ls): Docker's columns and status strings.
 //
-//applet:ps "a(all) q(quiet) l(latest) n(last)# (no-trunc) f(filter)* (format):"
+//applet:ps "a(all) q(quiet) l(latest) n(last)# s(size) (no-trunc) f(filter)* (format):"
 //config:config PS
 //config:	bool "ps: list containers"
 //config:	default y
 //config:	depends on RUN
 //config:	help
-//config:	  usage: ps [-a] [-q] [-l] [-n N] [--no-trunc] [-f KEY=VALUE]...
+//config:	  usage: ps [-a] [-q] [-l] [-n N] [-s] [--no-trunc] [-f KEY=VALUE]...
 //config:
 //config:	  List containers, newest first (only running ones without -a).
 //config:
@@ -14,6 +14,8 @@
 //config:	  -q, --quiet        Only display container IDs
 //config:	  -l, --latest       Show the latest created container (all states)
 //config:	  -n, --last N       Show the N last created containers (all states)
+//config:	  -s, --size         Display total file sizes (the container's own
+//config:	                     writes, and with the image's layers: virtual)
 //config:	      --no-trunc     Don't truncate output
 //config:	  -f, --filter K=V   status=, name=, id=, ancestor= (repeatable)
 //config:	      --format FORMAT  'table', 'table TEMPLATE', 'json', or a Go
@@ -79,6 +81,22 @@ static void status_of(const struct container *c, const struct timespec *now, str
   else buf_adds(out, c->status);
 }
 
+// Docker's SIZE: what the container wrote (its upper dir), then with its
+// image's layers.
+static void size_of(struct store *st, const struct container *c, struct buf *out)
+{
+  char *up = container_path(st, c->id, "upper"), a[24], b[24];
+  int fd = open(up, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int64_t rw = fd >= 0 ? du_at(fd) : 0, all = rw, n;
+  struct json *l = json_get(c->config, "Layers");
+
+  if (fd >= 0) close(fd);
+  free(up);
+  for (l = l && l->type == JSON_ARRAY ? l->child : 0; l; l = l->next)
+    if (l->type == JSON_STRING && (n = layer_size(st, l->str)) > 0) all += n;
+  buf_printf(out, "%s (virtual %s)", fmt_size(a, rw), fmt_size(b, all));
+}
+
 static int matches(const struct container *c)
 {
   for (struct strlist *f = OPTLIST(f); f; f = f->next) {
@@ -126,9 +144,10 @@ static const char *image_shown(const struct container *c, struct index *ix, char
 }
 
 // One row as --format's dot: the keys of Docker's ps formatter.
-static void row_json(const struct container *c, const struct timespec *now, const char *image, struct buf *rows)
+static void row_json(struct store *st, const struct container *c, const struct timespec *now,
+                     const char *image, struct buf *rows)
 {
-  struct buf cmd = {0}, status = {0}, ports = {0};
+  struct buf cmd = {0}, status = {0}, ports = {0}, size = {0};
   struct timespec t = {0};
   char created[64], ago[48], d[40];
   struct jw w;
@@ -152,7 +171,8 @@ static void row_json(const struct container *c, const struct timespec *now, cons
   jw_str(&w, "Networks", net ? net : "");
   jw_str(&w, "Ports", buf_str(&ports));
   jw_str(&w, "RunningFor", ago);
-  jw_str(&w, "Size", "0B");
+  if (FLAG(s)) size_of(st, c, &size);
+  jw_str(&w, "Size", size.len ? size.s : "0B");
   jw_str(&w, "State", c->paused ? "paused" : c->status);
   jw_str(&w, "Status", buf_str(&status));
   jw_end(&w);
@@ -160,6 +180,7 @@ static void row_json(const struct container *c, const struct timespec *now, cons
   buf_free(&cmd);
   buf_free(&status);
   buf_free(&ports);
+  buf_free(&size);
 }
 
 void ps_main(void)
@@ -193,7 +214,8 @@ void ps_main(void)
   const char *format = FLAG(q) || (OPTSTR(format) && !strcmp(OPTSTR(format), "table")) ? 0 : OPTSTR(format);
   if (format && strcmp(format, "json") && !CFG_TEMPLATE) error_exit("--format needs a build with CONFIG_TEMPLATE");
   if (!FLAG(q) && !format)
-    buf_adds(&t, "CONTAINER ID\tIMAGE\tCOMMAND\tCREATED\tSTATUS\tPORTS\tNAMES\n");
+    buf_adds(&t, FLAG(s) ? "CONTAINER ID\tIMAGE\tCOMMAND\tCREATED\tSTATUS\tPORTS\tNAMES\tSIZE\n"
+                         : "CONTAINER ID\tIMAGE\tCOMMAND\tCREATED\tSTATUS\tPORTS\tNAMES\n");
   for (size_t i = 0; i < n; i++) {
     struct container *c = cs + i;
     char d[40];
@@ -205,7 +227,7 @@ void ps_main(void)
       continue;
     }
     if (format) {
-      row_json(c, &now, image_shown(c, have_ix ? &ix : 0, sid), &t);
+      row_json(&st, c, &now, image_shown(c, have_ix ? &ix : 0, sid), &t);
       continue;
     }
     buf_printf(&t, "%.*s\t%s\t", FLAG(no_trunc) ? 64 : 12, c->id, image_shown(c, have_ix ? &ix : 0, sid));
@@ -214,7 +236,9 @@ void ps_main(void)
     status_of(c, &now, &t);
     buf_addc(&t, '\t');
     if (CFG_PUBLISH && !strcmp(c->status, "running")) ports_summary(json_get(c->state, "Ports"), &t);
-    buf_printf(&t, "\t%s\n", c->name);
+    buf_printf(&t, "\t%s", c->name);
+    if (FLAG(s)) buf_addc(&t, '\t'), size_of(&st, c, &t);
+    buf_addc(&t, '\n');
   }
   static const char header[] = "{\"Command\":\"COMMAND\",\"CreatedAt\":\"CREATED AT\",\"ID\":\"CONTAINER ID\","
     "\"Image\":\"IMAGE\",\"Labels\":\"LABELS\",\"LocalVolumes\":\"LOCAL VOLUMES\",\"Mounts\":\"MOUNTS\","

@@ -2,7 +2,7 @@
 // in the foreground (stdio passed through, its exit status ours) or
 // detached (-d: a supervisor keeps it and its log; the id is printed).
 //
-//applet:run "^<1 d(detach) i(interactive) t(tty) (rm) (name): e(env)* (env-file)* w(workdir): u(user): h(hostname): (entrypoint): (network): (read-only) (privileged) m(memory): (memory-swap): (cpus): c(cpu-shares)# (pids-limit)# p(publish)* P(publish-all) (restart): v(volume)* (stop-signal): (stop-timeout)# (add-host)* (dns)*" err125
+//applet:run "^<1 d(detach) i(interactive) t(tty) (rm) (name): e(env)* (env-file)* w(workdir): u(user): h(hostname): (entrypoint): (network): (read-only) (privileged) m(memory): (memory-swap): (cpus): c(cpu-shares)# (pids-limit)# p(publish)* P(publish-all) (restart): v(volume)* (stop-signal): (stop-timeout)# (add-host)* (dns)* (cap-add)* (cap-drop)* (ulimit)* (init)" err125
 //config:config RUN
 //config:	bool "run: run a command in a new container"
 //config:	default y
@@ -42,6 +42,11 @@
 //config:	      --stop-timeout N   Seconds stop waits before SIGKILL (default 10)
 //config:	      --add-host HOST:IP  A line in /etc/hosts (repeatable)
 //config:	      --dns IP           Name server in /etc/resolv.conf (repeatable)
+//config:	      --cap-add CAP      Add a Linux capability (repeatable; ALL: every one)
+//config:	      --cap-drop CAP     Drop a Linux capability (repeatable; ALL: every one)
+//config:	      --ulimit NAME=SOFT[:HARD]  Set a ulimit (repeatable; e.g. nofile=1024:2048)
+//config:	      --init             Run an init (docker-init) as PID 1 that forwards
+//config:	                         signals and reaps processes
 
 #define FOR_run
 #include "ocibox.h"

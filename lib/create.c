@@ -183,6 +183,18 @@ static void write_ports(struct jw *w, const struct port_binding *pb, size_t n, c
   jw_end(w);
 }
 
+// A list option as Docker keeps it: an array, or null when not given.
+static void write_list(struct jw *w, const char *key, const struct strlist *l)
+{
+  if (!l) {
+    jw_null(w, key);
+    return;
+  }
+  jw_arr(w, key);
+  for (; l; l = l->next) jw_str(w, 0, l->s);
+  jw_end(w);
+}
+
 static void write_config(const struct create_opts *o, const char *dir, const char *id,
                          const char *name, const struct image *im, char **argv, size_t nentry,
                          char **env, const char *created, const char *hostname,
@@ -223,9 +235,7 @@ static void write_config(const struct create_opts *o, const char *dir, const cha
     if (*nl) nl++;
   }
   jw_end(&w);
-  jw_arr(&w, "ExtraHosts");
-  for (struct strlist *l = o->add_hosts; l; l = l->next) jw_str(&w, 0, l->s);
-  jw_end(&w);
+  write_list(&w, "ExtraHosts", o->add_hosts);
   jw_arr(&w, "Dns");
   for (struct strlist *l = o->dns; l; l = l->next) jw_str(&w, 0, l->s);
   jw_end(&w);
@@ -235,6 +245,23 @@ static void write_config(const struct create_opts *o, const char *dir, const cha
   jw_end(&w);
   jw_bool(&w, "AutoRemove", o->auto_remove);
   jw_bool(&w, "Privileged", o->privileged);
+  write_list(&w, "CapAdd", o->cap_add);
+  write_list(&w, "CapDrop", o->cap_drop);
+  if (CFG_ULIMITS && o->ulimits) {
+    jw_arr(&w, "Ulimits");
+    for (struct strlist *l = o->ulimits; l; l = l->next) {
+      struct ulimit u;
+      ulimit_parse(l->s, &u);  // (checked before)
+      jw_obj(&w, 0);
+      jw_str(&w, "Name", u.name);
+      jw_int(&w, "Hard", u.hard);
+      jw_int(&w, "Soft", u.soft);
+      jw_end(&w);
+    }
+    jw_end(&w);
+  } else jw_null(&w, "Ulimits");
+  if (o->init) jw_bool(&w, "Init", 1);
+  else jw_null(&w, "Init");
   jw_bool(&w, "ReadonlyRootfs", o->read_only);
   jw_int(&w, "Memory", o->memory ? parse_ram(o->memory) : 0);
   jw_int(&w, "MemorySwap", o->memory_swap ? (!strcmp(o->memory_swap, "-1") ? -1 : parse_ram(o->memory_swap)) : 0);
@@ -326,6 +353,15 @@ int xcontainer_create(const struct create_opts *o, char id[65])
     error_exit("network %s not found", net);
   xcheck_limits(o);
   if (o->stop_signal && signal_parse(o->stop_signal) < 0) error_exit("%s", applet.why);
+  if (o->init && !CFG_DOCKER_INIT) error_exit("--init needs a build with CONFIG_DOCKER_INIT");
+  if (caps_check(o->cap_add, "CapAdd") < 0 || caps_check(o->cap_drop, "CapDrop") < 0)
+    error_exit("%s", applet.why);
+  if (o->ulimits && !CFG_ULIMITS) error_exit("--ulimit needs a build with CONFIG_ULIMITS");
+  for (struct strlist *l = CFG_ULIMITS ? o->ulimits : 0; l; l = l->next) {
+    struct ulimit u;
+    if (ulimit_parse(l->s, &u) < 0)
+      error_exit("invalid argument \"%s\" for \"--ulimit\" flag: %s", l->s, applet.why);
+  }
   struct buf extra = {0};
   if ((o->add_hosts || o->dns) && !CFG_BRIDGE) error_exit("--add-host and --dns need a build with CONFIG_BRIDGE");
   for (struct strlist *l = CFG_BRIDGE ? o->add_hosts : 0; l; l = l->next) {

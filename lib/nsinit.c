@@ -222,18 +222,9 @@ static void switch_user(const struct run_spec *rs, uid_t *uid_out)
   *uid_out = uid;
 }
 
-// Docker's default capability set (moby oci/caps/defaults.go).
-#define CAP(x) (1ull << CAP_##x)
-static const uint64_t default_caps =
-  CAP(CHOWN) | CAP(DAC_OVERRIDE) | CAP(FSETID) | CAP(FOWNER) | CAP(MKNOD) | CAP(NET_RAW) |
-  CAP(SETGID) | CAP(SETUID) | CAP(SETFCAP) | CAP(SETPCAP) | CAP(NET_BIND_SERVICE) |
-  CAP(SYS_CHROOT) | CAP(KILL) | CAP(AUDIT_WRITE);
-
-// The bounding set first (needs CAP_SETPCAP, so before any setuid), then
-// after switching user, root's sets; setuid already emptied anyone else's.
 static void bound_caps(const struct run_spec *rs)
 {
-  uint64_t keep = rs->privileged ? ~0ull : default_caps;
+  uint64_t keep = rs->caps;
 
   for (int c = 0; c < 64; c++)
     if (!(keep & (1ull << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) && errno != EINVAL)
@@ -242,13 +233,16 @@ static void bound_caps(const struct run_spec *rs)
 
 static void set_caps(const struct run_spec *rs, uid_t uid)
 {
-  uint64_t keep = rs->privileged ? ~0ull : default_caps;
+  uint64_t keep = rs->caps;
   struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
   struct __user_cap_data_struct d[2] = {{0}};
 
-  if (uid || rs->privileged) return;  // privileged: root keeps all it has
-  d[0].effective = d[0].permitted = d[0].inheritable = (uint32_t)keep;
-  d[1].effective = d[1].permitted = d[1].inheritable = (uint32_t)(keep >> 32);
+  if (uid || keep == ~0ull) return;  // privileged: root keeps all it has
+  // Of what we have (ALL names bits this kernel lacks); none inheritable,
+  // as in Docker since 20.10.14.
+  syscall(SYS_capget, &h, d);
+  for (int i = 0; i < 2; i++, keep >>= 32)
+    d[i].effective = d[i].permitted &= (uint32_t)keep, d[i].inheritable = 0;
   if (syscall(SYS_capset, &h, d)) die(rs, 125, "capset: %s", strerror(errno));
 }
 
@@ -268,6 +262,17 @@ static NORETURN void exec_command(const struct run_spec *rs)
   int err = ENOENT;
 
   if (!cmd || !*cmd) die(rs, 125, "no command specified");
+  if (CFG_DOCKER_INIT && rs->init) {
+    // --init: pid 1 is docker-init, which is ourselves (static, from the
+    // host: nothing in the image needed), running the command.
+    size_t n = 0;
+    while (rs->argv[n]) n++;
+    char **v = xzalloc((n + 3) * sizeof(*v));
+    v[0] = "/sbin/docker-init", v[1] = "--";
+    memcpy(v + 2, rs->argv, n * sizeof(*v));
+    execve("/proc/self/exe", v, rs->env);
+    die(rs, 126, "exec docker-init: %s", strerror(errno));
+  }
   if (strchr(cmd, '/')) {
     execve(cmd, rs->argv, rs->env);
     err = errno;
@@ -389,6 +394,7 @@ NORETURN void process_init(const struct run_spec *rs)
   struct stat st;
   if (stat(cwd, &st) && mkdir_p(cwd, 0755))
     die(rs, 125, "mkdir %s: %s", cwd, applet.why);
+  if (CFG_ULIMITS && ulimits_apply(rs->ulimits) < 0) die(rs, 125, "%s", applet.why);
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) die(rs, 125, "no_new_privs: %s", strerror(errno));
   bound_caps(rs);
   switch_user(rs, &uid);

@@ -530,6 +530,8 @@ struct create_opts {
   struct strlist *add_hosts, *dns;  // --add-host HOST:IP, --dns IP
   const char *stop_signal;  // --stop-signal
   long long stop_timeout;   // --stop-timeout (-1: not given)
+  struct strlist *cap_add, *cap_drop, *ulimits;
+  int init;                 // --init: docker-init (ocibox) as its pid 1
 };
 // run's and create's options (the same option string after run's -d),
 // expanded where each applet's FLAG/OPT macros hold.
@@ -543,7 +545,9 @@ struct create_opts {
     .cpu_shares = OPTNUM(c), .pids_limit = OPTNUM(pids_limit), \
     .publish = OPTLIST(p), .publish_all = FLAG(P), .restart = OPTSTR(restart), .volumes = OPTLIST(v), \
     .add_hosts = OPTLIST(add_host), .dns = OPTLIST(dns), .stop_signal = OPTSTR(stop_signal), \
-    .stop_timeout = FLAG(stop_timeout) ? OPTNUM(stop_timeout) : -1, }
+    .stop_timeout = FLAG(stop_timeout) ? OPTNUM(stop_timeout) : -1, \
+    .cap_add = OPTLIST(cap_add), .cap_drop = OPTLIST(cap_drop), .ulimits = OPTLIST(ulimit), \
+    .init = FLAG(init), }
 // Make the container (pulling the image if need be); its id goes to id.
 // Ends the program with Docker's message on any error.
 int xcontainer_create(const struct create_opts *o, char id[65]);
@@ -650,6 +654,9 @@ struct run_spec {
   char **argv, **env;      // NULL-terminated
   const char *cwd, *user, *hostname;
   int net_host, read_only, privileged;
+  uint64_t caps;           // the capabilities it keeps (caps_of)
+  const struct json *ulimits;  // HostConfig.Ulimits
+  int init;                // exec docker-init (ourselves) with the command
   struct net_addr *net;    // bridge: eth0's address (in addr); NULL: loopback only
   struct net_addr addr;
   struct volume *vols;     // src: the host path
@@ -659,6 +666,19 @@ struct run_spec {
   unsigned short rows, cols;  // -t: the caller's window size, set before exec
   int err_fd, sync_fd;     // "CODE message" back to the parent; go-ahead
 };
+// Capabilities (lib/caps.c): --cap-add/--cap-drop names checked (what is
+// CapAdd or CapDrop, for the message); the set HostConfig keeps.
+int caps_check(const struct strlist *l, const char *what);
+uint64_t caps_of(const struct json *host);
+// --ulimit (lib/ulimits.c): NAME=SOFT[:HARD] checked as Docker does; the
+// limits of HostConfig.Ulimits set in the calling process.
+struct ulimit {
+  const char *name;
+  int resource;
+  long long soft, hard;
+};
+int ulimit_parse(const char *s, struct ulimit *u);
+int ulimits_apply(const struct json *list);
 // In the new namespaces: build the root, drop privileges, exec. Never returns.
 NORETURN void container_init(const struct run_spec *rs);
 // The last part of it, also for exec: working dir, no_new_privs,

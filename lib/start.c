@@ -227,7 +227,8 @@ int container_start(struct store *st, const char *id, int detach, int interactiv
     .hostname = json_get_str(cfg, "Hostname"),
     .net_host = net && !strcmp(net, "host"),
     .read_only = is_true(json_get(host, "ReadonlyRootfs")),
-    .privileged = is_true(json_get(host, "Privileged")),
+    .privileged = is_true(json_get(host, "Privileged")), .caps = caps_of(host),
+    .ulimits = json_get(host, "Ulimits"), .init = is_true(json_get(host, "Init")),
     .console_sock = -1, .stdin_null = !interactive && !tty,
   };
   rs.layers_dir = xmprintf("%s/layers", st->root);
