@@ -337,11 +337,12 @@ void reg_close(struct registry *r);
 int reg_request(struct registry *r, const char *method, const char *tail,
                 const struct strlist *headers, struct http_resp *resp);
 // The same for any URL (upload Locations), with an optional body: bytes,
-// or len bytes streamed from fd (rewound for a retry after a 401).
+// or len bytes streamed from fd at off (sought again for a retry after a
+// 401).
 struct reg_body {
   const void *p;
   int fd;
-  int64_t len;
+  int64_t len, off;
 };
 int reg_send(struct registry *r, const char *method, const struct url *u,
              const struct strlist *headers, const struct reg_body *body, struct http_resp *resp);
