@@ -9,7 +9,6 @@
 // this file (delete that comment once it is in).
 #include "ocibox.h"
 #include <ctype.h>
-#include <sys/file.h>
 
 // An entry's name, parsed; 0 when it has none or it does not parse.
 static int entry_ref(const struct index_entry *e, struct ref *r)
@@ -232,11 +231,23 @@ static int container_layers(struct store *s, struct strlist **out)
   return rc;
 }
 
-// The index no longer names the image, so its files are garbage; but a
-// pull, create or running container (gc.lock shared) may be about to use
-// or be using a layer. So only with the store to ourselves: the shared
-// lock becomes exclusive without waiting, or the files stay, unreferenced
-// and harmless, for a later rmi or prune.
+// The index no longer names the image, so its files are garbage unless
+// another image or a container uses them. Each layer is decided from the
+// chain ids of every image in index.json and the Layers of every
+// container's config.json, read with gc.lock exclusive (store_gc):
+// running containers hold no lock, so this works while they run. The
+// races, and why none loses a layer:
+// - a pull, load, import or commit that found the layer present and will
+//   name an image using it holds gc.lock shared until index.json names
+//   it: store_gc fails at once and the files stay, unreferenced and
+//   harmless;
+// - a create holds gc.lock shared from reading the image until its
+//   config.json (with Layers) is renamed into containers/; if we hold it,
+//   the create waits and then reads the index without the image;
+// - a start (run's, start's, a restart policy's) reads config.json, which
+//   is in containers/ already, so its Layers are among those kept.
+// Removal itself is a rename into tmp/ (atomic), so a kill -9 leaves each
+// layer whole or gone; the tmp/ leftover goes at the next store_gc.
 int img_remove_unused(struct store *s, const struct image *gone, void (*removed)(const char *chain))
 {
   struct index ix;
@@ -245,7 +256,7 @@ int img_remove_unused(struct store *s, const struct image *gone, void (*removed)
   size_t n = 0, i;
   int rc = 0;
 
-  if (flock(s->gc_lock, LOCK_EX | LOCK_NB)) return 0;
+  if (store_gc(s)) return 0;
   if (index_load(s, &ix) < 0) return -1;
   live = xzalloc((ix.n + 1) * sizeof(*live));
   // An image or container we cannot read may use anything: remove nothing.
@@ -273,7 +284,7 @@ int img_remove_unused(struct store *s, const struct image *gone, void (*removed)
 
   // Layers, top first as Docker lists them: renamed into tmp/ first so
   // that a crash mid-way never leaves a half layer that looks present
-  // (clean_tmp() finishes "<pid>-" leftovers).
+  // (store_gc() finishes "<pid>-" leftovers).
   char (*moved)[72] = xzalloc((gone->nlayers + 1) * sizeof(*moved));
   size_t nmoved = 0;
   for (size_t k = gone->nlayers; k-- > 0;) {

@@ -337,11 +337,12 @@ void reg_close(struct registry *r);
 int reg_request(struct registry *r, const char *method, const char *tail,
                 const struct strlist *headers, struct http_resp *resp);
 // The same for any URL (upload Locations), with an optional body: bytes,
-// or len bytes streamed from fd (rewound for a retry after a 401).
+// or len bytes streamed from fd at off (sought again for a retry after a
+// 401).
 struct reg_body {
   const void *p;
   int fd;
-  int64_t len;
+  int64_t len, off;
 };
 int reg_send(struct registry *r, const char *method, const struct url *u,
              const struct strlist *headers, const struct reg_body *body, struct http_resp *resp);
@@ -364,17 +365,21 @@ int reg_blob(struct registry *r, const char *digest, int64_t from, struct http_r
 // root/oci-layout, index.json, blobs/sha256/<hex>: an OCI image layout
 // (skopeo's oci:ROOT:NAME and umoci read it); root/layers/<chain hex>/ the
 // unpacked layers (diff/ plus layer.json); root/tmp/ staging. Users of
-// the store hold gc.lock shared; garbage collection holds it exclusive;
-// index.json changes happen under index.lock. See docs/store.md.
+// the store hold gc.lock shared while they may be about to reference a
+// layer; garbage collection holds it exclusive; index.json changes happen
+// under index.lock. See docs/store.md.
 
-enum { STORE_READ, STORE_USE, STORE_GC };
+enum { STORE_READ, STORE_USE };
 struct store {
   char *root;
   int fd;         // the data root
-  int gc_lock;    // root/gc.lock, flocked shared (USE) or exclusive (GC)
+  int gc_lock;    // root/gc.lock, flocked shared (USE) or exclusive (store_gc)
   int index_lock; // root/index.lock while index_lock() holds it, else -1
 };
 int store_open(struct store *s, int mode);  // -1 + why
+// gc.lock exclusive at once (tmp/ leftovers of dead processes then
+// removed): 0, or -1 while another process holds it.
+int store_gc(struct store *s);
 void store_close(struct store *s);
 
 // One descriptor of index.json: a name (or none: dangling) for a manifest.
@@ -883,8 +888,8 @@ size_t img_refs(const struct index *ix, const struct img_info *m, struct img_ref
 // -EINVAL with the reference's format error, in applet.why.
 int img_resolve(const struct img_list *l, const struct index *ix, const char *arg, size_t *ent);
 // After index.json dropped an image: remove its blobs and unpacked layers
-// that no image and no container uses, only when gc.lock can be had
-// exclusively at once (else they stay, unreferenced, and 0). removed()
+// that no image and no container uses, only when store_gc() gets gc.lock
+// (else they stay, unreferenced, and 0). removed()
 // gets each layer removed, top first. 0, or -1 with applet.why.
 int img_remove_unused(struct store *s, const struct image *gone, void (*removed)(const char *chain));
 // Docker's filter times: a duration back from now ("24h"), RFC 3339, a

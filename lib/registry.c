@@ -134,17 +134,23 @@ static int fetch_token(struct registry *r, const char *challenge)
     goto out;
   }
   buf_adds(&u, realm);
-  buf_addc(&u, strchr(realm, '?') ? '&' : '?');
+  char sep = strchr(realm, '?') ? '&' : '?';
   if (service) {
-    buf_adds(&u, "service=");
+    buf_printf(&u, "%cservice=", sep);
     url_escape(service, &u);
-    buf_addc(&u, '&');
+    sep = '&';
   }
-  // login asks for a token without a scope, like Docker
+  // login asks for a token without a scope, like Docker; one scope= each
+  // (a push's mount adds the source repository's)
   const char *sc = scope && !strstr(r->scope, ":push") ? scope : r->scope;
-  if (*sc) {
-    buf_adds(&u, "scope=");
-    url_escape(sc, &u);
+  for (size_t n; *sc; sc += n + !!sc[n]) {
+    char *one = xstrndup(sc, n = strcspn(sc, " "));
+    if (n) {
+      buf_printf(&u, "%cscope=", sep);
+      url_escape(one, &u);
+      sep = '&';
+    }
+    free(one);
   }
   if ((rc = url_parse(u.s, &url)) < 0) goto out;
   struct strlist *hdr = 0;
@@ -212,7 +218,7 @@ static int send_once(struct registry *r, const char *method, const struct url *u
 {
   struct strlist auth = {(struct strlist *)headers, 0};
   if (r->auth && send_auth) auth.s = xmprintf("Authorization: %s", r->auth);
-  if (body && body->fd >= 0 && lseek(body->fd, 0, SEEK_SET))
+  if (body && body->fd >= 0 && lseek(body->fd, body->off, SEEK_SET) != body->off)
     return free(auth.s), fail(errno, "rewind the upload: %s", strerror(errno));
   int rc = http_request(&r->http, method, url, auth.s ? &auth : headers, body ? body->p : 0,
                         body ? body->fd : -1, body ? body->len : 0, resp);

@@ -208,6 +208,10 @@ int container_start(struct store *st, const char *id, int detach, int interactiv
   struct container_state cs = {.status = "created", .error = ""};
   int console[2] = {-1, -1}, code;
 
+  // Its config.json is in containers/, so its Layers keep its layers from
+  // GC: neither we nor the supervisor need gc.lock, and holding it while
+  // the container runs would keep rmi from removing anything (store_gc).
+  if (st->gc_lock >= 0) close(st->gc_lock), st->gc_lock = -1;
   if (container_load(st, id, &c) < 0) return -1;
   // A start by hand lifts a stop by hand: the policy applies again.
   if (CFG_RESTART_POLICIES) policy_mark_stopped(st, id, 0);

@@ -69,9 +69,20 @@ int store_open(struct store *s, int mode)
     int rc = atomic_write_at(s->fd, "oci-layout", layout, strlen(layout), 0644);
     if (rc < 0) return rc;
   }
-  s->gc_lock = open_lock(s, "gc.lock", mode == STORE_GC ? LOCK_EX : LOCK_SH);
-  if (s->gc_lock < 0) return s->gc_lock;
-  if (mode == STORE_GC) clean_tmp(s);
+  s->gc_lock = open_lock(s, "gc.lock", LOCK_SH);
+  return s->gc_lock < 0 ? s->gc_lock : 0;
+}
+
+// Every process that may be about to make something reference a layer or
+// blob (pull, load, import, commit, create; rmi and tag) holds gc.lock
+// shared until that reference is in index.json or in a container's
+// config.json. So with it exclusive, index.json and the containers' Layers
+// name everything in use. Running containers hold no lock: their
+// config.json keeps their layers (container_start drops it).
+int store_gc(struct store *s)
+{
+  if (flock(s->gc_lock, LOCK_EX | LOCK_NB)) return -1;
+  clean_tmp(s);
   return 0;
 }
 
