@@ -45,7 +45,7 @@ void boot_main(void)
     }
     if (go) {
       // The Docker daemon's restart after a reboot is not a start by hand.
-      if (container_start(&st, c.id, 1, 0) < 0) error_msg("%s: %s", c.name, applet.why);
+      if (container_start(&st, c.id, 1, 0, 0) < 0) error_msg("%s: %s", c.name, applet.why);
       else puts(c.name);
     }
     container_free(&c);

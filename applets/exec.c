@@ -148,7 +148,7 @@ void exec_main(void)
   if (FLAG(d)) return;  // it runs on, reparented to the container's init
   if (FLAG(t)) {
     int master = pty_receive(console[0]);
-    if (master >= 0) pty_relay(master, FLAG(i));
+    if (master >= 0) pty_relay(master, master, FLAG(i), 0, 0);
   }
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR);
   applet.exitval = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

@@ -30,7 +30,7 @@ void restart_main(void)
     container_stop_defaults(&c, &sig, &t);
     container_stop(&st, &c, sig, t);
     container_free(&c);
-    if (container_start(&st, id, 1, 0) < 0) error_msg("%s", applet.why);
+    if (container_start(&st, id, 1, 0, 0) < 0) error_msg("%s", applet.why);
     else puts(applet.argv[i]);
   }
   store_close(&st);

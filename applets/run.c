@@ -2,7 +2,7 @@
 // in the foreground (stdio passed through, its exit status ours) or
 // detached (-d: a supervisor keeps it and its log; the id is printed).
 //
-//applet:run "^<1 d(detach) i(interactive) t(tty) (rm) (name): e(env)* (env-file)* w(workdir): u(user): h(hostname): (entrypoint): (network): (read-only) (privileged) m(memory): (memory-swap): (cpus): c(cpu-shares)# (pids-limit)# p(publish)* P(publish-all) (restart): v(volume)* (stop-signal): (stop-timeout)# (add-host)* (dns)* (cap-add)* (cap-drop)* (ulimit)* (init)" err125
+//applet:run "^<1 d(detach) (detach-keys): i(interactive) t(tty) (rm) (name): e(env)* (env-file)* w(workdir): u(user): h(hostname): (entrypoint): (network): (read-only) (privileged) m(memory): (memory-swap): (cpus): c(cpu-shares)# (pids-limit)# p(publish)* P(publish-all) (restart): v(volume)* (stop-signal): (stop-timeout)# (add-host)* (dns)* (cap-add)* (cap-drop)* (ulimit)* (init)" err125
 //config:config RUN
 //config:	bool "run: run a command in a new container"
 //config:	default y
@@ -13,6 +13,8 @@
 //config:	  when it is not in the store. Options go before IMAGE.
 //config:
 //config:	  -d, --detach           Run in the background and print the container ID
+//config:	      --detach-keys KEYS  The sequence that detaches from -it and leaves
+//config:	                         the container running (default "ctrl-p,ctrl-q")
 //config:	  @shared
 //config:	  -i, --interactive      Keep STDIN open
 //config:	  -t, --tty              Allocate a pseudo-TTY (from the container's devpts)
@@ -51,6 +53,38 @@
 #define FOR_run
 #include "ocibox.h"
 #include "generated/flags.h"
+#include <signal.h>
+
+static int container_pid;
+
+static void forward_signal(int sig)
+{
+  if (container_pid > 0) kill(container_pid, sig);
+}
+
+// run -it: the supervisor runs detached from the start and we are its
+// terminal's first client, so the detach keys leave it running (Docker's
+// client does the same); the exit status comes back through status_fd.
+static int run_attached(struct store *st, const char *id, int status_fd)
+{
+  static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+  char keys[8], num[16];
+  int nkeys = detach_keys_parse(FLAG(detach_keys) ? OPTSTR(detach_keys) : "ctrl-p,ctrl-q", keys, 8), sock;
+  struct container c;
+  ssize_t n;
+
+  if (container_load(st, id, &c) == 0) container_pid = c.pid, container_free(&c);
+  for (size_t k = 0; k < ARRAY_LEN(sigs); k++) signal(sigs[k], forward_signal);
+  // (the supervisor listens once the container's terminal is there)
+  for (int tries = 0; (sock = pty_attach_connect(id)) < 0; tries++) {
+    if (tries == 500) error_exit("%s", applet.why);
+    usleep(10000);
+  }
+  if (pty_relay(sock, pty_receive(sock), 1, keys, nkeys)) return 0;
+  n = readall(status_fd, num, sizeof(num) - 1);
+  num[n > 0 ? n : 0] = 0;
+  return n > 0 ? atoi(num) : 125;
+}
 
 void run_main(void)
 {
@@ -59,15 +93,20 @@ void run_main(void)
   char id[65];
   int code;
 
+  int attach = FLAG(t) && FLAG(i) && !FLAG(d), status_fd = -1;
+  char keys[8];
+
+  if (FLAG(detach_keys) && detach_keys_parse(OPTSTR(detach_keys), keys, 8) < 0) error_exit("%s", applet.why);
   xcontainer_create(&o, id);
   if (store_open(&st, STORE_USE) < 0) error_exit("%s", applet.why);
-  code = container_start(&st, id, FLAG(d), FLAG(i));
+  code = container_start(&st, id, FLAG(d) || attach, FLAG(i), attach ? &status_fd : 0);
   if (code < 0) {
     error_msg("%s", applet.why);
     applet.exitval = -code;  // 125, or Docker's 126/127 for the command
     xexit();
   }
   if (FLAG(d)) puts(id);
+  else if (attach) code = run_attached(&st, id, status_fd);
   applet.exitval = code;
   xexit();
 }

@@ -32,7 +32,7 @@ void start_main(void)
       error_msg("%s", applet.why);
       continue;
     }
-    code = container_start(&st, id, !attach, FLAG(i));
+    code = container_start(&st, id, !attach, FLAG(i), 0);
     if (code < 0) {
       error_msg("%s", applet.why);
       if (attach) applet.exitval = -code;

@@ -562,7 +562,9 @@ void xcheck_limits(const struct create_opts *o);
 // Start it: detached (a supervisor of its own, 0 once it runs) or
 // attached (we supervise: its exit status). -(125|126|127) with
 // applet.why when it could not start.
-int container_start(struct store *st, const char *id, int detach, int interactive);
+// With status_fd (run -it): the supervisor waits for the terminal's first
+// client and writes the first exit status to *status_fd's pipe.
+int container_start(struct store *st, const char *id, int detach, int interactive, int *status_fd);
 
 // ---- restart policies (lib/policy.c) -----------------------------------
 
@@ -704,10 +706,17 @@ int pty_child(int sock, unsigned short rows, unsigned short cols);  // slave fd,
 // The caller's terminal size (0 0 when stdin is not one).
 void pty_size(unsigned short *rows, unsigned short *cols);
 int pty_receive(int sock);  // the master's fd, or -1 + why
-void pty_relay(int master, int with_stdin);
+// --detach-keys "ctrl-p,ctrl-q" → its bytes (their count, or -1 + why).
+int detach_keys_parse(const char *s, char *keys, int max);
+// Relay stdin → fd and fd → stdout (stdin raw when a terminal) until fd
+// ends or the detach keys come (then 1); window size changes go to winsz
+// (the master) unless -1.
+int pty_relay(int fd, int winsz, int with_stdin, const char *keys, int nkeys);
 // Detached: output to stdout (the log) and to attach clients, their input
-// in; attach connects to the container's socket.
-void pty_serve(int master, const char *id);
+// in; each client is sent the master first (for the window size). With
+// wait_first, nothing is read before the first client (run -it's own).
+// attach connects to the container's socket.
+void pty_serve(int master, const char *id, int wait_first);
 int pty_attach_connect(const char *id);
 
 // ---- layer tars (lib/layer.c, lib/gunzip.c) ----------------------------

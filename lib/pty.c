@@ -22,15 +22,26 @@ void pty_size(unsigned short *rows, unsigned short *cols)
   *cols = ws.ws_col;
 }
 
-int pty_child(int sock, unsigned short rows, unsigned short cols)
+// One byte carrying fd (SCM_RIGHTS).
+static int send_fd(int sock, int fd)
 {
-  char slave[64];
-  int master = open("dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC), fd;
   char c = 0;
   struct iovec iov = {&c, 1};
   union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u = {0};
   struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                     .msg_controllen = sizeof(u.buf)};
+                     .msg_controllen = CMSG_SPACE(sizeof(int))};
+
+  u.h.cmsg_level = SOL_SOCKET;
+  u.h.cmsg_type = SCM_RIGHTS;
+  u.h.cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(&u.h), &fd, sizeof(int));
+  return sendmsg(sock, &m, MSG_NOSIGNAL) == 1 ? 0 : -1;
+}
+
+int pty_child(int sock, unsigned short rows, unsigned short cols)
+{
+  char slave[64];
+  int master = open("dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC), fd;
 
   if (master < 0 || unlockpt(master) || ptsname_r(master, slave, sizeof(slave)))
     return fail(errno, "pty: %s", strerror(errno));
@@ -41,12 +52,7 @@ int pty_child(int sock, unsigned short rows, unsigned short cols)
     struct winsize ws = {.ws_row = rows, .ws_col = cols};
     ioctl(fd, TIOCSWINSZ, &ws);
   }
-  m.msg_controllen = CMSG_SPACE(sizeof(int));
-  u.h.cmsg_level = SOL_SOCKET;
-  u.h.cmsg_type = SCM_RIGHTS;
-  u.h.cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(&u.h), &master, sizeof(int));
-  if (sendmsg(sock, &m, 0) != 1) return fail(errno, "send the pty: %s", strerror(errno));
+  if (send_fd(sock, master)) return fail(errno, "send the pty: %s", strerror(errno));
   close(master);
   close(sock);
   return fd;
@@ -77,32 +83,54 @@ static void copy_winsize(int master)
   if (!ioctl(0, TIOCGWINSZ, &ws)) ioctl(master, TIOCSWINSZ, &ws);
 }
 
-// Relay stdin → master and master → stdout until the master reports the
-// end (EIO once every slave is closed). stdin in raw mode when a terminal.
-void pty_relay(int master, int with_stdin)
+int detach_keys_parse(const char *s, char *keys, int max)
+{
+  int n = 0;
+  const char *all = s;
+
+  // "ctrl-p,ctrl-q" → the bytes 0x10 0x11; plain letters as themselves.
+  while (*s && n < max) {
+    if (!strncmp(s, "ctrl-", 5) && s[5]) {
+      char c = s[5];
+      if (c >= 'a' && c <= 'z') keys[n++] = c - 'a' + 1;
+      else if (c == '@') keys[n++] = 0;
+      else if (c >= '[' && c <= '_') keys[n++] = c - '[' + 27;
+      else break;
+      s += 6;
+    } else if (s[1] == ',' || !s[1]) keys[n++] = *s++;
+    else break;
+    if (*s == ',') s++;
+  }
+  if (*s || !n) return fail(EINVAL, "Invalid detach keys (%s) provided", all);
+  return n;
+}
+
+int pty_relay(int fd, int winsz, int with_stdin, const char *keys, int nkeys)
 {
   struct termios saved, raw;
-  int tty = isatty(0) && !tcgetattr(0, &saved), in_open = with_stdin;
+  int tty = isatty(0) && !tcgetattr(0, &saved), in_open = with_stdin, matched = 0, detached = 0;
   char buf[8192];
   ssize_t n;
 
   signal(SIGWINCH, on_winch);
+  signal(SIGPIPE, SIG_IGN);  // a peer gone is the end, not our death
+  winch = 1;
   if (tty) {
     raw = saved;
     cfmakeraw(&raw);
     tcsetattr(0, TCSANOW, &raw);
   }
-  for (;;) {
-    struct pollfd p[2] = {{master, POLLIN, 0}, {0, POLLIN, 0}};
-    if (winch) winch = 0, copy_winsize(master);
+  while (!detached) {
+    struct pollfd p[2] = {{fd, POLLIN, 0}, {0, POLLIN, 0}};
+    if (winch && winsz >= 0) winch = 0, copy_winsize(winsz);
     if (poll(p, in_open ? 2 : 1, -1) < 0) {
       if (errno == EINTR) continue;
       break;
     }
     if (p[0].revents) {
-      if ((n = read(master, buf, sizeof(buf))) <= 0) {
+      if ((n = read(fd, buf, sizeof(buf))) <= 0) {
         if (n < 0 && errno == EINTR) continue;
-        break;
+        break;  // EIO from a master: every slave closed; 0 from a socket
       }
       if (writeall(1, buf, n) < 0) break;
     }
@@ -112,11 +140,23 @@ void pty_relay(int master, int with_stdin)
       if (n <= 0) {
         // End of input: what a terminal's ^D would say.
         in_open = 0;
-        if (!tty) writeall(master, "\x04", 1);
-      } else writeall(master, buf, n);
+        if (!tty) writeall(fd, "\x04", 1);
+        continue;
+      }
+      // The detach sequence is swallowed; a partial one passes on later.
+      for (ssize_t i = 0; i < n && !detached; i++) {
+        if (nkeys && buf[i] == keys[matched]) {
+          detached = ++matched == nkeys;
+          continue;
+        }
+        if (matched) writeall(fd, keys, matched), matched = 0;
+        if (nkeys && buf[i] == keys[0]) matched = 1;
+        else writeall(fd, buf + i, 1);
+      }
     }
   }
   if (tty) tcsetattr(0, TCSANOW, &saved);
+  return detached;
 }
 
 // The abstract socket attach connects to: per container, no path length
@@ -144,7 +184,7 @@ int pty_attach_connect(const char *id)
 
 // Detached with a terminal: its output to stdout (the log) and to every
 // attached client, the clients' input to it, until the terminal ends.
-void pty_serve(int master, const char *id)
+void pty_serve(int master, const char *id, int wait_first)
 {
   struct sockaddr_un a;
   socklen_t len = attach_addr(id, &a);
@@ -153,12 +193,22 @@ void pty_serve(int master, const char *id)
 
   signal(SIGPIPE, SIG_IGN);
   if (lfd >= 0 && (bind(lfd, (struct sockaddr *)&a, len) || listen(lfd, 8))) close(lfd), lfd = -1;
+  // run -it's own client: nothing read from the terminal before it is
+  // there (what the command writes waits in the pty), for 10 s at most.
+  if (wait_first && lfd >= 0) poll(&(struct pollfd){lfd, POLLIN, 0}, 1, 10000);
   for (;;) {
     struct pollfd p[10] = {{master, POLLIN, 0}, {lfd, POLLIN, 0}};
     for (int i = 0; i < n; i++) p[2 + i] = (struct pollfd){clients[i], POLLIN, 0};
     if (poll(p, 2 + n, -1) < 0) {
       if (errno == EINTR) continue;
       break;
+    }
+    // New clients first: what is read next goes to them too.
+    if (lfd >= 0 && (p[1].revents & POLLIN)) {
+      int c = accept4(lfd, 0, 0, SOCK_CLOEXEC);
+      // The master goes first: the client sets the window size on it.
+      if (c >= 0 && (n >= 8 || send_fd(c, master))) close(c);
+      else if (c >= 0) clients[n++] = c;
     }
     if (p[0].revents) {
       ssize_t r = read(master, buf, sizeof(buf));
@@ -167,11 +217,6 @@ void pty_serve(int master, const char *id)
       writeall(1, buf, r);
       for (int i = 0; i < n; i++)
         if (writeall(clients[i], buf, r) < 0) close(clients[i]), clients[i--] = clients[--n];
-    }
-    if (lfd >= 0 && (p[1].revents & POLLIN)) {
-      int c = accept4(lfd, 0, 0, SOCK_CLOEXEC);
-      if (c >= 0 && n < 8) clients[n++] = c;
-      else if (c >= 0) close(c);
     }
     for (int i = 0; i < n; i++) {
       if (!p[2 + i].revents || p[2 + i].fd != clients[i]) continue;

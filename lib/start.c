@@ -132,8 +132,8 @@ static int supervise(struct store *st, const struct container *c, struct run_spe
     if (CFG_PUBLISH && npb) proxy = start_proxy(sp.pid, pb, npb);
     if (console >= 0) {
       int master = pty_receive(console);
-      if (master >= 0 && detached) pty_serve(master, id);
-      else if (master >= 0) pty_relay(master, relay_stdin);
+      if (master >= 0 && detached) pty_serve(master, id, detached == 2);
+      else if (master >= 0) pty_relay(master, master, relay_stdin, 0, 0);
     }
     while (waitpid(sp.pid, &status, 0) < 0 && errno == EINTR);
     code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -202,7 +202,7 @@ static NORETURN void supervise_on(struct store *st, const struct container *c, s
   _exit(0);
 }
 
-int container_start(struct store *st, const char *id, int detach, int interactive)
+int container_start(struct store *st, const char *id, int detach, int interactive, int *status_fd)
 {
   struct container c;
   struct container_state cs = {.status = "created", .error = ""};
@@ -259,26 +259,33 @@ int container_start(struct store *st, const char *id, int detach, int interactiv
   if (tty) {
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, console)) perror_exit("socketpair");
     rs.console_sock = console[1];
-    if (!detach) pty_size(&rs.rows, &rs.cols);
+    if (!detach || status_fd) pty_size(&rs.rows, &rs.cols);
   }
   int auto_remove = is_true(json_get(host, "AutoRemove"));
   struct cg_limits lim;
   cg_limits_of(host, &lim);
 
   if (detach) {
-    int ready[2];
-    if (pipe2(ready, O_CLOEXEC)) perror_exit("pipe");
+    int ready[2], status[2] = {-1, -1};
+    if (pipe2(ready, O_CLOEXEC) || (status_fd && pipe2(status, O_CLOEXEC))) perror_exit("pipe");
     fflush(0);
     pid_t shim = fork();
     if (shim < 0) perror_exit("fork");
     if (!shim) {
       close(ready[0]);
+      if (status_fd) close(status[0]);
       detach_stdio(st, id);
       cs.shim_pid = getpid();
-      code = supervise(st, &c, &rs, &lim, console[0], 0, ready[1], 1, &cs);
+      code = supervise(st, &c, &rs, &lim, console[0], 0, ready[1], status_fd ? 2 : 1, &cs);
+      if (status_fd) {
+        signal(SIGPIPE, SIG_IGN);  // (the client may have detached)
+        dprintf(status[1], "%d", code < 0 ? -code : code);
+        close(status[1]);
+      }
       supervise_on(st, &c, &rs, &lim, code, tty, auto_remove, &cs);
     }
     close(ready[1]);
+    if (status_fd) close(status[1]), *status_fd = status[0];
     if (console[1] >= 0) close(console[1]);
     char msg[1024];
     ssize_t n = readall(ready[0], msg, sizeof(msg) - 1);
