@@ -31,9 +31,14 @@ static int in_cidr(const char *host, const char *cidr)
   return 1;
 }
 
-static int is_insecure(const char *host, const char *port)
+static int loopback(const char *host)
 {
-  if (in_cidr(host, "127.0.0.0/8") || in_cidr(host, "::1/128")) return 1;
+  return in_cidr(host, "127.0.0.0/8") || in_cidr(host, "::1/128");
+}
+
+// Listed in insecure-registries by host, host:port or a CIDR.
+static int listed_insecure(const char *host, const char *port)
+{
   char hostport[300];
   snprintf(hostport, sizeof(hostport), strchr(host, ':') ? "[%s]:%s" : "%s:%s", host, port);
   for (struct strlist *l = config_load()->insecure_registries; l; l = l->next) {
@@ -45,16 +50,19 @@ static int is_insecure(const char *host, const char *port)
   return 0;
 }
 
-// Was this host listed by the user (not merely loopback)? Only listed
-// hosts may fall back to plain HTTP after a TLS failure of any kind.
-static int listed_insecure(const char *endpoint)
+static int is_insecure(const char *host, const char *port)
 {
-  for (struct strlist *l = config_load()->insecure_registries; l; l = l->next) {
-    const char *e = l->s;
-    if (!strncmp(e, "http://", 7)) e += 7;
-    if (!strcmp(e, endpoint)) return 1;
-  }
-  return 0;
+  return loopback(host) || listed_insecure(host, port);
+}
+
+// Plain HTTP after a failed TLS attempt: for listed hosts whatever the
+// failure (as Docker), for loopback ones only when the server does not
+// speak TLS at all (its answer was HTTP): a bad certificate is never
+// silently downgraded.
+static int plain_ok(const struct url *u)
+{
+  return listed_insecure(u->host, u->port) ||
+         ((loopback(u->host) || !strcmp(u->host, "localhost")) && strstr(applet.why, "HTTP response to HTTPS"));
 }
 
 int reg_open(struct registry *r, const struct ref *ref, const char *actions)
@@ -228,8 +236,7 @@ int reg_send(struct registry *r, const char *method, const struct url *start,
 
   for (int hops = 0; hops <= MAX_REDIRECTS; hops++) {
     rc = send_once(r, method, &url, headers, body, send_auth, resp);
-    // A listed insecure registry that does not speak TLS: plain HTTP.
-    if (rc < 0 && !hops && !strcmp(url.scheme, "https") && listed_insecure(r->endpoint)) {
+    if (rc < 0 && !hops && !strcmp(url.scheme, "https") && plain_ok(&url)) {
       strcpy(r->scheme, "http");
       strcpy(url.scheme, "http");
       if (!strcmp(url.port, "443")) strcpy(url.port, "80");

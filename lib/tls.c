@@ -211,6 +211,10 @@ static int tls_fail(struct tls *t, const char *host)
 {
   int err = br_ssl_engine_last_error(&t->sc.eng);
 
+  // Go's words, which users search for: a plain-HTTP registry. The input
+  // buffer starts with the last record header received: its first bytes.
+  if (!memcmp(t->iobuf, "HTTP/", 5))
+    return fail(EPROTO, "%s: http: server gave HTTP response to HTTPS client", host);
   switch (err) {
   case BR_ERR_OK:
     return fail(errno ? errno : EIO, "%s: connection closed: %s", host, strerror(errno ? errno : EIO));
