@@ -82,6 +82,7 @@ int reg_open(struct registry *r, const struct ref *ref, const char *actions)
   r->http.certs_dirs[0] = "/etc/docker/certs.d";
   r->http.certs_dirs[1] = r->certs_d;
   r->http.insecure = is_insecure;
+  r->http.registry = r->endpoint;
   return 0;
 }
 
