@@ -143,18 +143,25 @@ static int fetch_token(struct registry *r, const char *challenge)
     goto out;
   }
   buf_adds(&u, realm);
-  buf_addc(&u, strchr(realm, '?') ? '&' : '?');
+  char sep = strchr(realm, '?') ? '&' : '?';
   if (service) {
-    buf_adds(&u, "service=");
+    buf_printf(&u, "%cservice=", sep);
     url_escape(service, &u);
-    buf_addc(&u, '&');
+    sep = '&';
   }
-  // login asks for a token without a scope, like Docker
-  const char *sc = scope && !strstr(r->scope, ":push") ? scope : r->scope;
-  if (*sc) {
-    buf_adds(&u, "scope=");
-    url_escape(sc, &u);
+  // Our scope, then the challenge's entries for other resources (a
+  // mount's source repository), one scope= each as the token spec says.
+  // Login has none, as in Docker.
+  struct buf want = {0};
+  const char *mine = strrchr(r->scope, ':');
+  buf_printf(&want, "%s %s", r->scope, scope ? scope : "");
+  for (char *e = strtok(want.s, " "); e; e = strtok(0, " ")) {
+    if (e != want.s && mine && !strncmp(e, r->scope, mine - r->scope + 1)) continue;
+    buf_printf(&u, "%cscope=", sep);
+    url_escape(e, &u);
+    sep = '&';
   }
+  buf_free(&want);
   if ((rc = url_parse(u.s, &url)) < 0) goto out;
   struct strlist *hdr = 0;
   struct buf ah = {0};
@@ -169,26 +176,25 @@ static int fetch_token(struct registry *r, const char *challenge)
   ssize_t n;
   while ((n = http_read(&resp, chunk, sizeof(chunk))) > 0 && body.len < (1 << 20)) buf_add(&body, chunk, n);
   http_done(&r->http, &resp);
+  struct json_err err;
+  struct json *j = n < 0 ? 0 : json_parse(body.s ? body.s : "", body.len, &err);
+  const char *tok = json_get_str(j, "access_token"), *why = json_get_str(j, "details");
+  if (!tok || !*tok) tok = json_get_str(j, "token");
   if (n < 0) rc = -1;
   else if (resp.status == 401 || resp.status == 403)
-    rc = fail(EACCES, "%s: unauthorized: %s", r->endpoint,
-              r->basic ? "incorrect username or password" : "authentication required");
+    // the token server's words when it has some (Docker Hub's "details")
+    rc = fail(EACCES, "unauthorized: %s", why && *why ? why
+              : r->basic ? "incorrect username or password" : "authentication required");
   else if (resp.status != 200)
     rc = fail(EPROTO, "%s: token server %s answered %d", r->endpoint, realm, resp.status);
+  else if (!tok || !*tok) rc = fail(EPROTO, "%s: token server gave no token", r->endpoint);
   else {
-    struct json_err err;
-    struct json *j = json_parse(body.s ? body.s : "", body.len, &err);
-    const char *tok = json_get_str(j, "access_token");
-    if (!tok || !*tok) tok = json_get_str(j, "token");
-    if (!tok || !*tok) rc = fail(EPROTO, "%s: token server gave no token", r->endpoint);
-    else {
-      free(r->auth);
-      r->auth = xmprintf("Bearer %s", tok);
-      r->bearer = 1;
-      rc = 0;
-    }
-    json_free(j);
+    free(r->auth);
+    r->auth = xmprintf("Bearer %s", tok);
+    r->bearer = 1;
+    rc = 0;
   }
+  json_free(j);
   buf_free(&body);
 out2:
   buf_free(&ah);
@@ -290,8 +296,10 @@ void reg_error(struct registry *r, struct http_resp *resp, struct buf *why)
   struct json *j = body.len ? json_parse(body.s, body.len, &err) : 0;
   struct json *e = json_at(json_get(j, "errors"), 0);
   const char *code = json_get_str(e, "code"), *msg = json_get_str(e, "message");
-  if (code || msg) buf_printf(why, "%s%s%s", code ? code : "", code && msg ? ": " : "", msg ? msg : "");
-  else buf_printf(why, "%s answered HTTP %d", r->endpoint, resp->status);
+  // Docker's errcode text: MANIFEST_UNKNOWN is "manifest unknown"
+  for (; code && *code; code++) buf_addc(why, *code == '_' ? ' ' : tolower((unsigned char)*code));
+  if (msg) buf_printf(why, "%s%s", why->len ? ": " : "", msg);
+  if (!why->len) buf_printf(why, "%s answered HTTP %d", r->endpoint, resp->status);
   json_free(j);
   buf_free(&body);
 }
