@@ -31,7 +31,9 @@ static NORETURN void reg_die(struct http_resp *resp, const char *what)
 {
   struct buf why = {0};
   reg_error(&reg, resp, &why);
-  error_exit("%s: %s", what, buf_str(&why));
+  // a refusal stands alone, as Docker prints it
+  if (resp->status == 401 || resp->status == 403) what = 0;
+  error_exit("%s%s%s", what ? what : "", what ? ": " : "", buf_str(&why));
 }
 
 // Another repository on the same registry one of our images came from

@@ -110,14 +110,16 @@ static int read_line(struct http_conn *k, struct buf *line, size_t max)
   return 0;
 }
 
-static int tcp_connect(const char *host, const char *port, int timeout_ms)
+// what: "" or "proxyconnect tcp: ", as Go's net/http says which dial failed.
+static int tcp_connect(const char *host, const char *port, int timeout_ms, const char *what)
 {
   struct addrinfo hints = {0}, *res, *ai;
   int fd = -1, rc, err = 0;
 
   hints.ai_socktype = SOCK_STREAM;
   if ((rc = getaddrinfo(host, port, &hints, &res)))
-    return fail(EHOSTUNREACH, "lookup %s: %s", host, gai_strerror(rc));
+    return fail(EHOSTUNREACH, "%sdial tcp: lookup %s: %s", what, host,
+                rc == EAI_NONAME ? "no such host" : gai_strerror(rc));
   for (ai = res; ai; ai = ai->ai_next) {
     fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0) continue;
@@ -133,7 +135,7 @@ static int tcp_connect(const char *host, const char *port, int timeout_ms)
     fd = -1;
   }
   freeaddrinfo(res);
-  if (fd < 0) return fail(err, "dial tcp %s:%s: %s", host, port, strerror(err));
+  if (fd < 0) return fail(err, "%sdial tcp %s:%s: %s", what, host, port, strerror(err));
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   return fd;
@@ -148,6 +150,10 @@ static const char *proxy_for(const struct url *u)
   if (!p) p = !strcmp(u->scheme, "https") ? getenv("HTTPS_PROXY") : getenv("HTTP_PROXY");
   if (!np) np = getenv("NO_PROXY");
   if (!p || !*p) return 0;
+  // Never loopback, as Go's httpproxy (so Docker) decides.
+  if (!strcmp(u->host, "localhost") || !strcmp(u->host, "::1") ||
+      (!strncmp(u->host, "127.", 4) && !u->host[strspn(u->host, "0123456789.")]))
+    return 0;
   while (np && *np) {
     size_t n = strcspn(np, ", "), hl = strlen(u->host);
     const char *e = np;
@@ -179,7 +185,7 @@ static int open_conn(struct http_client *c, const struct url *u, int *via_proxy,
     int bad_proxy = url_parse(purl, &pu) < 0;
     free(purl);
     if (bad_proxy) goto bad;
-    if ((k->fd = tcp_connect(pu.host, pu.port, k->timeout_ms)) < 0) goto bad;
+    if ((k->fd = tcp_connect(pu.host, pu.port, k->timeout_ms, "proxyconnect tcp: ")) < 0) goto bad;
     if (!strcmp(u->scheme, "https")) {
       // A CONNECT tunnel; TLS then runs end to end inside it.
       struct buf req = {0}, line = {0};
@@ -193,7 +199,7 @@ static int open_conn(struct http_client *c, const struct url *u, int *via_proxy,
       buf_free(&line);
       if (!ok) goto bad;
     } else *via_proxy = 1;
-  } else if ((k->fd = tcp_connect(u->host, u->port, k->timeout_ms)) < 0) goto bad;
+  } else if ((k->fd = tcp_connect(u->host, u->port, k->timeout_ms, "")) < 0) goto bad;
   if (!strcmp(u->scheme, "https")) {
     if (!CFG_TLS) {
       fail(EPROTONOSUPPORT, "%s: https needs a build with CONFIG_TLS", u->host);

@@ -264,6 +264,8 @@ struct http_client {
   int timeout_ms;              // connect, and each read or write; 0: 30 s
   const char *ca_file;         // NULL: $SSL_CERT_FILE or the Debian bundle
   const char *certs_dirs[3];   // searched for HOST:PORT/ca.crt, NULL-ended
+  const char *registry;        // and for this host[:port]'s, as Docker trusts
+                               // the registry's CA for its token realm too
   int (*insecure)(const char *host, const char *port);  // skip verification?
 };
 

@@ -31,9 +31,14 @@ static int in_cidr(const char *host, const char *cidr)
   return 1;
 }
 
-static int is_insecure(const char *host, const char *port)
+static int loopback(const char *host)
 {
-  if (in_cidr(host, "127.0.0.0/8") || in_cidr(host, "::1/128")) return 1;
+  return in_cidr(host, "127.0.0.0/8") || in_cidr(host, "::1/128");
+}
+
+// Listed in insecure-registries by host, host:port or a CIDR.
+static int listed_insecure(const char *host, const char *port)
+{
   char hostport[300];
   snprintf(hostport, sizeof(hostport), strchr(host, ':') ? "[%s]:%s" : "%s:%s", host, port);
   for (struct strlist *l = config_load()->insecure_registries; l; l = l->next) {
@@ -45,16 +50,19 @@ static int is_insecure(const char *host, const char *port)
   return 0;
 }
 
-// Was this host listed by the user (not merely loopback)? Only listed
-// hosts may fall back to plain HTTP after a TLS failure of any kind.
-static int listed_insecure(const char *endpoint)
+static int is_insecure(const char *host, const char *port)
 {
-  for (struct strlist *l = config_load()->insecure_registries; l; l = l->next) {
-    const char *e = l->s;
-    if (!strncmp(e, "http://", 7)) e += 7;
-    if (!strcmp(e, endpoint)) return 1;
-  }
-  return 0;
+  return loopback(host) || listed_insecure(host, port);
+}
+
+// Plain HTTP after a failed TLS attempt: for listed hosts whatever the
+// failure (as Docker), for loopback ones only when the server does not
+// speak TLS at all (its answer was HTTP): a bad certificate is never
+// silently downgraded.
+static int plain_ok(const struct url *u)
+{
+  return listed_insecure(u->host, u->port) ||
+         ((loopback(u->host) || !strcmp(u->host, "localhost")) && strstr(applet.why, "HTTP response to HTTPS"));
 }
 
 int reg_open(struct registry *r, const struct ref *ref, const char *actions)
@@ -74,6 +82,7 @@ int reg_open(struct registry *r, const struct ref *ref, const char *actions)
   r->http.certs_dirs[0] = "/etc/docker/certs.d";
   r->http.certs_dirs[1] = r->certs_d;
   r->http.insecure = is_insecure;
+  r->http.registry = r->endpoint;
   return 0;
 }
 
@@ -140,18 +149,25 @@ static int fetch_token(struct registry *r, const char *challenge)
     url_escape(service, &u);
     sep = '&';
   }
-  // login asks for a token without a scope, like Docker; one scope= each
-  // (a push's mount adds the source repository's)
-  const char *sc = scope && !strstr(r->scope, ":push") ? scope : r->scope;
-  for (size_t n; *sc; sc += n + !!sc[n]) {
-    char *one = xstrndup(sc, n = strcspn(sc, " "));
-    if (n) {
-      buf_printf(&u, "%cscope=", sep);
-      url_escape(one, &u);
-      sep = '&';
-    }
-    free(one);
+  // Our scope's entries (a push's mount adds its source's), then the
+  // challenge's for other resources; one scope= each, as the token spec
+  // says, none twice. Login has none, as in Docker.
+  struct buf want = {0};
+  struct strlist *seen = 0;
+  size_t ours = strlen(r->scope);
+  const char *mine = memrchr(r->scope, ':', strcspn(r->scope, " "));
+  buf_printf(&want, "%s %s", r->scope, scope ? scope : "");
+  for (char *e = strtok(want.s, " "); e; e = strtok(0, " ")) {
+    int skip = e > want.s + ours && mine && !strncmp(e, r->scope, mine - r->scope + 1);
+    for (struct strlist *l = seen; l && !skip; l = l->next) skip = !strcmp(l->s, e);
+    if (skip) continue;
+    strlist_add(&seen, xstrdup(e));
+    buf_printf(&u, "%cscope=", sep);
+    url_escape(e, &u);
+    sep = '&';
   }
+  buf_free(&want);
+  strlist_free(seen);
   if ((rc = url_parse(u.s, &url)) < 0) goto out;
   struct strlist *hdr = 0;
   struct buf ah = {0};
@@ -166,26 +182,25 @@ static int fetch_token(struct registry *r, const char *challenge)
   ssize_t n;
   while ((n = http_read(&resp, chunk, sizeof(chunk))) > 0 && body.len < (1 << 20)) buf_add(&body, chunk, n);
   http_done(&r->http, &resp);
+  struct json_err err;
+  struct json *j = n < 0 ? 0 : json_parse(body.s ? body.s : "", body.len, &err);
+  const char *tok = json_get_str(j, "access_token"), *why = json_get_str(j, "details");
+  if (!tok || !*tok) tok = json_get_str(j, "token");
   if (n < 0) rc = -1;
   else if (resp.status == 401 || resp.status == 403)
-    rc = fail(EACCES, "%s: unauthorized: %s", r->endpoint,
-              r->basic ? "incorrect username or password" : "authentication required");
+    // the token server's words when it has some (Docker Hub's "details")
+    rc = fail(EACCES, "unauthorized: %s", why && *why ? why
+              : r->basic ? "incorrect username or password" : "authentication required");
   else if (resp.status != 200)
     rc = fail(EPROTO, "%s: token server %s answered %d", r->endpoint, realm, resp.status);
+  else if (!tok || !*tok) rc = fail(EPROTO, "%s: token server gave no token", r->endpoint);
   else {
-    struct json_err err;
-    struct json *j = json_parse(body.s ? body.s : "", body.len, &err);
-    const char *tok = json_get_str(j, "access_token");
-    if (!tok || !*tok) tok = json_get_str(j, "token");
-    if (!tok || !*tok) rc = fail(EPROTO, "%s: token server gave no token", r->endpoint);
-    else {
-      free(r->auth);
-      r->auth = xmprintf("Bearer %s", tok);
-      r->bearer = 1;
-      rc = 0;
-    }
-    json_free(j);
+    free(r->auth);
+    r->auth = xmprintf("Bearer %s", tok);
+    r->bearer = 1;
+    rc = 0;
   }
+  json_free(j);
   buf_free(&body);
 out2:
   buf_free(&ah);
@@ -234,8 +249,7 @@ int reg_send(struct registry *r, const char *method, const struct url *start,
 
   for (int hops = 0; hops <= MAX_REDIRECTS; hops++) {
     rc = send_once(r, method, &url, headers, body, send_auth, resp);
-    // A listed insecure registry that does not speak TLS: plain HTTP.
-    if (rc < 0 && !hops && !strcmp(url.scheme, "https") && listed_insecure(r->endpoint)) {
+    if (rc < 0 && !hops && !strcmp(url.scheme, "https") && plain_ok(&url)) {
       strcpy(r->scheme, "http");
       strcpy(url.scheme, "http");
       if (!strcmp(url.port, "443")) strcpy(url.port, "80");
@@ -288,8 +302,10 @@ void reg_error(struct registry *r, struct http_resp *resp, struct buf *why)
   struct json *j = body.len ? json_parse(body.s, body.len, &err) : 0;
   struct json *e = json_at(json_get(j, "errors"), 0);
   const char *code = json_get_str(e, "code"), *msg = json_get_str(e, "message");
-  if (code || msg) buf_printf(why, "%s%s%s", code ? code : "", code && msg ? ": " : "", msg ? msg : "");
-  else buf_printf(why, "%s answered HTTP %d", r->endpoint, resp->status);
+  // Docker's errcode text: MANIFEST_UNKNOWN is "manifest unknown"
+  for (; code && *code; code++) buf_addc(why, *code == '_' ? ' ' : tolower((unsigned char)*code));
+  if (msg) buf_printf(why, "%s%s", why->len ? ": " : "", msg);
+  if (!why->len) buf_printf(why, "%s answered HTTP %d", r->endpoint, resp->status);
   json_free(j);
   buf_free(&body);
 }

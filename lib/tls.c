@@ -211,6 +211,10 @@ static int tls_fail(struct tls *t, const char *host)
 {
   int err = br_ssl_engine_last_error(&t->sc.eng);
 
+  // Go's words, which users search for: a plain-HTTP registry. The input
+  // buffer starts with the last record header received: its first bytes.
+  if (!memcmp(t->iobuf, "HTTP/", 5))
+    return fail(EPROTO, "%s: http: server gave HTTP response to HTTPS client", host);
   switch (err) {
   case BR_ERR_OK:
     return fail(errno ? errno : EIO, "%s: connection closed: %s", host, strerror(errno ? errno : EIO));
@@ -254,19 +258,20 @@ int tls_open(struct tls **out, int fd, const char *host, const char *port,
   t->fd = fd;
   t->timeout_ms = timeout_ms;
   if (load_pem(t, bundle && *bundle ? bundle : SYSTEM_BUNDLE) < 0) goto bad;
-  for (int i = 0; i < 3 && c->certs_dirs[i]; i++) {
-    char *p = xmprintf(strchr(host, ':') ? "%s/[%s]:%s/ca.crt" : "%s/%s:%s/ca.crt",
-                       c->certs_dirs[i], host, port);
-    int rc = load_pem(t, p);
-    free(p);
-    // Docker also accepts certs.d/HOST/ca.crt for the default port.
-    if (!rc && !strcmp(port, "443")) {
-      p = xmprintf("%s/%s/ca.crt", c->certs_dirs[i], host);
-      rc = load_pem(t, p);
+  // certs.d/HOST:PORT/ca.crt, HOST/ for the default port as Docker also
+  // reads, and the registry's own: Docker trusts it for its realm too.
+  char hp[300];
+  snprintf(hp, sizeof(hp), strchr(host, ':') ? "[%s]:%s" : "%s:%s", host, port);
+  const char *names[3] = {hp, strcmp(port, "443") ? 0 : host,
+                          c->registry && strcmp(c->registry, hp) ? c->registry : 0};
+  for (int i = 0; i < 3 && c->certs_dirs[i]; i++)
+    for (int j = 0; j < 3; j++) {
+      if (!names[j]) continue;
+      char *p = xmprintf("%s/%s/ca.crt", c->certs_dirs[i], names[j]);
+      int rc = load_pem(t, p);
       free(p);
+      if (rc < 0) goto bad;
     }
-    if (rc < 0) goto bad;
-  }
   client_init(&t->sc, &t->xc, t->tas, t->ntas);
   if (insecure) {
     t->insecure_vtable = &insecure_class;

@@ -1,10 +1,10 @@
 #!/bin/sh
 # testdeps.sh: install the Debian packages tests/ uses as real peers and
-# tools (getfattr, the registry, openssl and curl, skopeo, umoci, htpasswd). Already installed
+# tools (getfattr, the registry, openssl and curl, skopeo, umoci, htpasswd, ip). Already installed
 # packages cost nothing; without root, tests needing a missing tool skip
 # and say why.
 set -eu
-PKGS="attr docker-registry openssl curl skopeo umoci apache2-utils busybox-static"
+PKGS="attr docker-registry openssl curl skopeo umoci apache2-utils busybox-static iproute2"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||
