@@ -88,8 +88,8 @@ void info_main(void)
   const char *br = json_get_str(c->tree, "bridge"), *bip = json_get_str(c->tree, "bip");
   printf(" Plugins:\n  Network: %shost null\n", CFG_BRIDGE ? "bridge " : "");
   if (CFG_BRIDGE)
-    printf(" Default Bridge: %s %s (no outbound NAT: the host's firewall decides)\n",
-           br ? br : "ocibox0", bip ? bip : "10.66.0.1/16");
+    printf(" Default Bridge: %s %s (outbound NAT: %s)\n", br ? br : "ocibox0", bip ? bip : "10.66.0.1/16",
+           net_nat() ? "iptables MASQUERADE" : "none, the host's firewall decides");
   printf(" Security Options:\n");
   if (seccomp) printf("  seccomp\n   Kernel: %s\n", seccomp == 2 ? "filters" : "strict mode only");
   printf("  userns\n   Kernel: %s\n", sysinfo_userns() ? "available" : "unavailable");

@@ -15,6 +15,7 @@
 #include <net/route.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/wait.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
@@ -214,6 +215,64 @@ static int veth_create(const char *host, int master, int pid, const unsigned cha
   return rc;
 }
 
+// iptables ARGS...: 0 when it ran and said yes.
+static int iptables(char **argv)
+{
+  int status = -1;
+  pid_t pid = fork();
+  if (!pid) {
+    int null = open("/dev/null", O_RDWR);
+    dup2(null, 1), dup2(null, 2);
+    execvp("iptables", argv);
+    _exit(127);
+  }
+  return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// Outbound NAT where the host offers it, as Docker sets it up: forwarding
+// on, the bridge's subnet masqueraded when it leaves by another device,
+// and FORWARD letting it through (both checked first, so never twice).
+// Once per bridge made: after a reboot, again. daemon.json "iptables":
+// false leaves the host's firewall alone; with no iptables, nothing.
+static void nat_setup(const char *br, struct in_addr gw, int prefix)
+{
+  struct json *opt = json_get(config_load()->tree, "iptables");
+  char net[24], a[16];
+  struct in_addr n = {htonl(ntohl(gw.s_addr) & mask_of(prefix))};
+
+  if (opt && opt->type == JSON_FALSE) return;
+  snprintf(net, sizeof(net), "%s/%d", inet_ntop(AF_INET, &n, a, sizeof(a)), prefix);
+  char *masq[] = {"iptables", "-w", "-t", "nat", "-C", "POSTROUTING", "-s", net, "!", "-o", (char *)br,
+                  "-j", "MASQUERADE", 0};
+  char *out[] = {"iptables", "-w", "-C", "FORWARD", "-i", (char *)br, "-j", "ACCEPT", 0};
+  char *in[] = {"iptables", "-w", "-C", "FORWARD", "-o", (char *)br, "-m", "conntrack", "--ctstate",
+                "RELATED,ESTABLISHED", "-j", "ACCEPT", 0};
+  char **rules[] = {masq, out, in};
+  int fd = open("/proc/sys/net/ipv4/ip_forward", O_WRONLY | O_CLOEXEC);
+  if (fd >= 0) writeall(fd, "1", 1), close(fd);
+  for (size_t i = 0; i < ARRAY_LEN(rules); i++) {
+    char **r = rules[i], **c = r;
+    while (strcmp(*c, "-C")) c++;
+    if (iptables(r) != 1) continue;  // there already, or no iptables
+    *c = i ? "-I" : "-A";
+    iptables(r);
+  }
+}
+
+// "iptables MASQUERADE" when the bridge's subnet is masqueraded, for info.
+int net_nat(void)
+{
+  char br[IFNAMSIZ], net[24], a[16];
+  struct in_addr gw, n;
+  int prefix;
+  if (bridge_config(br, &gw, &prefix) < 0) return 0;
+  n.s_addr = htonl(ntohl(gw.s_addr) & mask_of(prefix));
+  snprintf(net, sizeof(net), "%s/%d", inet_ntop(AF_INET, &n, a, sizeof(a)), prefix);
+  char *masq[] = {"iptables", "-w", "-t", "nat", "-C", "POSTROUTING", "-s", net, "!", "-o", br,
+                  "-j", "MASQUERADE", 0};
+  return iptables(masq) == 0;
+}
+
 int net_attach(const char *id, int pid, const struct net_addr *na)
 {
   char br[IFNAMSIZ], host[IFNAMSIZ];
@@ -223,11 +282,13 @@ int net_attach(const char *id, int pid, const struct net_addr *na)
 
   if (bridge_config(br, &gw, &prefix) < 0) return -1;
   // The bridge, made on first use (an existing one is kept as it is).
-  if (fd < 0 || (ioctl(fd, SIOCBRADDBR, br) && errno != EEXIST))
+  int made = fd >= 0 && !ioctl(fd, SIOCBRADDBR, br);
+  if (fd < 0 || (!made && errno != EEXIST))
     rc = fail(errno, "bridge %s: %s", br, strerror(errno));
   else if (ifreq_addr(fd, SIOCSIFADDR, br, gw.s_addr) ||
            ifreq_addr(fd, SIOCSIFNETMASK, br, htonl(mask_of(prefix))) || if_up(fd, br))
     rc = fail(errno, "bridge %s: %s", br, strerror(errno));
+  else if (made) nat_setup(br, gw, prefix);
   memcpy(mac + 2, &na->ip, 4);
   snprintf(host, sizeof(host), "veth%.7s", id);
   // The pair of this container's last run may still be going away with

@@ -606,6 +606,7 @@ struct net_addr {
 // An address for the container from the leases (its supervisor holds it).
 int net_lease(struct store *st, const char *id, const struct json *config, struct net_addr *na);
 void net_release(struct store *st, const char *id);
+int net_nat(void);  // 1 when iptables masquerades the bridge's subnet
 // The bridge (made on first use) and a veth pair into pid's namespace.
 int net_attach(const char *id, int pid, const struct net_addr *na);
 // In the container: eth0 up with its address, the default route.
