@@ -136,7 +136,7 @@ check: deps
 	$(MAKE) O=$(CHECK_O) KCONFIG_CONFIG=$(CHECK_O)/.config OUT=$(CHECK_O)/ocibox all
 	bash tests/run.sh $(CHECK_O)/ocibox $(T)
 
-# Benchmarks beside the peers (skopeo, crun, conmon), on this machine
+# Benchmarks beside the peers (podman, skopeo, crun, conmon), on this machine
 # (scripts/bench.sh; BENCH_QUICK=1 for fewer runs); docs/bench.md.
 bench: deps
 	$(MAKE) all
@@ -161,7 +161,7 @@ help:
 	@echo "make            build ./ocibox from .config (config/defconfig if none)"
 	@echo "make check      install what is needed, build, run every test (T=name: one file)"
 	@echo "make demo       offline: a local registry, a push, a pull, a run"
-	@echo "make bench      benchmarks beside skopeo, crun and conmon (docs/bench.md)"
+	@echo "make bench      benchmarks beside podman, skopeo, crun, conmon (docs/bench.md)"
 	@echo "make size       stripped size and the largest contributors"
 	@echo "make defconfig | tiny_defconfig | menuconfig | oldconfig | olddefconfig"
 	@echo "make allnoconfig | allyesconfig | randconfig | savedefconfig"

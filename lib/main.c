@@ -2,6 +2,7 @@
 // the first argument, handle ocibox's own options, and Docker's
 // object-verb forms (`docker image ls`) when called as docker.
 #include "ocibox.h"
+#include <sys/syscall.h>
 #include "generated/help.h"
 
 #define APPLET(name, fn, opt, help, summary, bits) void fn(void);
@@ -48,6 +49,12 @@ const char *data_root(void)
   if (!applet.root || !*applet.root) {
     struct ocibox_config *c = config_load();
     applet.root = c->data_root ? c->data_root : "/var/lib/ocibox";
+  }
+  // A relative --root or OCIBOX_ROOT: made absolute now, as the mounts and
+  // the supervisor of a container are made from other directories.
+  if (*applet.root != '/') {
+    char cwd[PATH_MAX];
+    if (syscall(SYS_getcwd, cwd, sizeof(cwd)) > 0) applet.root = xmprintf("%s/%s", cwd, applet.root);
   }
   return applet.root;
 }

@@ -2,14 +2,17 @@
 # bench.sh: the benchmarks of issues 3, 4 and 5 (`make bench`), ocibox
 # measured beside its peers in the same run, on this machine:
 #
-#   pull      a ~100 MB image from a loopback registry    skopeo copy docker:// oci:
+#   pull      a ~100 MB image from a loopback registry    podman pull; skopeo copy
+#                                                         docker:// oci:
 #   run       run --rm IMG true, the image present        crun run on a bundle of
-#                                                         the same rootfs
+#                                                         the same rootfs; podman run
 #   exec      exec CTR true in a running container        crun exec
 #   shim      idle supervisor RSS of run -d IMG sleep     conmon (over crun)
 #   ps        ps with 100 running containers              crun list
-#   save      save -o FILE of the ~100 MB image           skopeo copy oci: docker-archive:
-#   load      load -i FILE of that archive                skopeo copy docker-archive: oci:
+#   save      save -o FILE of the ~100 MB image           podman save; skopeo copy oci:
+#                                                         docker-archive:
+#   load      load -i FILE of that archive                podman load; skopeo copy
+#                                                         docker-archive: oci:
 #
 # Wall time is the median of N runs (bash's EPOCHREALTIME around the bare
 # command); peak RSS is the largest of a few further runs under GNU time
@@ -21,7 +24,8 @@
 #
 # Everything lives under build/bench/ (the generated fixture image is kept
 # there between runs in build/bench/fixture, rebuilt when its recipe
-# changes). docs/bench.md describes the method and results.
+# changes); podman too reads its configuration and keeps its storage there
+# only. docs/bench.md describes the method and results.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
 export LC_ALL=C
@@ -206,6 +210,45 @@ conmon_idle() {
   crun --root "$CS" delete -f bench-conmon >/dev/null 2>&1
 }
 
+# ---- podman, on configuration and storage of its own ----------------------
+# Podman reads only $PMC's files: overlay storage (its default as root) in
+# $B/pm-STORE, file locks (not /dev/shm), no events journal, no registries
+# but ours. `podman run` goes through crun, so it runs like crun above; it
+# gets --network none (Debian's podman has no CNI plugins without its
+# Recommends) and rlimits it may set without CAP_SYS_RESOURCE; its cgroups
+# go under /ocibox-bench-podman, removed afterwards.
+PMC=$B/podman-etc
+PMCG=ocibox-bench-podman
+pm_cmd() { # STORE: PMCMD=podman on the storage $B/pm-STORE
+  local s=$B/pm-$1
+  PMCMD=(env CONTAINERS_CONF="$PMC/containers.conf" CONTAINERS_STORAGE_CONF="$PMC/storage.conf"
+    CONTAINERS_REGISTRIES_CONF="$PMC/registries.conf" REGISTRY_AUTH_FILE="$PMC/auth.json"
+    podman --root "$s/root" --runroot "$s/run" --tmpdir "$s/tmp" --storage-driver overlay)
+}
+podman_inner() {
+  RESULTS=$B/results
+  hide_cgroup2 || { fail pm_run "could not hide the cgroup2 mount"; return; }
+  local u=(--network none --ulimit nofile=20000:20000 --ulimit nproc=32768:32768)
+  pm_cmd pull
+  measure $RUN_N 3 30 : "${PMCMD[@]}" run --rm --cgroup-parent /$PMCG "${u[@]}" "$IMG" true
+  result pm_run
+  measure $RUN_N 3 30 : "${PMCMD[@]}" run --rm --cgroups=disabled "${u[@]}" "$IMG" true
+  result pm_run_nocg
+}
+podman_cgroups_rm() { # the conmon and container cgroups podman left
+  local d
+  for d in /sys/fs/cgroup/*/$PMCG; do
+    [ -d "$d" ] || continue
+    find "$d" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null
+    rmdir "$d" 2>/dev/null
+  done
+}
+
+if [ "${1:-}" = --podman-inner ]; then
+  DEADLINE=$B/deadline.inner
+  watchdog $$ & podman_inner; kill $! 2>/dev/null
+  exit 0
+fi
 if [ "${1:-}" = --crun-inner ]; then
   # Called by the main run below; its environment carries the settings.
   DEADLINE=$B/deadline.inner
@@ -231,7 +274,7 @@ export RUN_N EXEC_N PS_N BIG_N B CS BUN DEADLINE
 echo "== packages"
 sh "$top/scripts/testdeps.sh" || echo "bench: testdeps.sh failed; going on with what is installed"
 want=""
-for p in time crun conmon; do
+for p in time crun conmon podman; do
   dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' || want="$want $p"
 done
 if [ -n "$want" ]; then
@@ -281,6 +324,7 @@ cleanup() {
   trap - EXIT INT TERM
   deadline 60
   remove_containers
+  podman_cgroups_rm
   stop_registry
   [ -n "${WD:-}" ] && kill "$WD" 2>/dev/null
 }
@@ -289,6 +333,7 @@ cleanup() {
 # Leftovers of an interrupted run first, then a fresh build/bench but for
 # the fixture cache.
 remove_containers
+podman_cgroups_rm
 stop_registry
 mkdir -p "$B"
 for f in "$B"/* ; do
@@ -362,6 +407,19 @@ else
   push_with_ocibox || { echo "bench: could not push the fixture" >&2; exit 1; }
 fi
 
+pm_ok=""
+if command -v podman >/dev/null; then
+  mkdir -p "$PMC/net"
+  printf '[containers]\nlog_driver = "k8s-file"\n[network]\nnetwork_config_dir = "%s"\n[engine]\nlock_type = "file"\nevents_logger = "none"\ncgroup_manager = "cgroupfs"\n' \
+    "$PMC/net" > "$PMC/containers.conf"
+  # podman wants a graphroot and runroot here; --root and --runroot win
+  printf '[storage]\ndriver = "overlay"\ngraphroot = "%s/root"\nrunroot = "%s/run"\n' "$B/pm-none" "$B/pm-none" > "$PMC/storage.conf"
+  echo 'unqualified-search-registries = []' > "$PMC/registries.conf"
+  echo '{"auths":{}}' > "$PMC/auth.json"
+else
+  pm_ok="podman not installed"
+fi
+
 # ---- pull (issue 3) -----------------------------------------------------
 echo "== pull"
 reset_pull() { rm -rf "$B/pull-root"; }
@@ -374,6 +432,19 @@ if command -v skopeo >/dev/null; then
   result sk_pull
 else fail sk_pull "skopeo not installed"; fi
 rm -rf "$B/skopeo-pull"
+if [ -z "$pm_ok" ]; then
+  reset_pm_pull() { rm -rf "$B/pm-pull"; }
+  pm_cmd pull
+  measure $BIG_N 2 60 reset_pm_pull "${PMCMD[@]}" pull -q --cert-dir "$R/pki-ca" "$IMG"
+  result pm_pull
+  # podman's store for run and save: the last pull's, where it is (its
+  # database holds its paths), or a pull now
+  if ! "${PMCMD[@]}" image exists "$IMG" 2>/dev/null; then
+    rm -rf "$B/pm-pull"
+    "${PMCMD[@]}" pull -q --cert-dir "$R/pki-ca" "$IMG" >/dev/null 2>"$B/err" ||
+      pm_ok="podman pull failed: $(tail -n1 "$B/err")"
+  fi
+else fail pm_pull "$pm_ok"; fi
 
 # The store the rest uses: the last pull's, or a pull now.
 if [ -d "$B/pull-root" ] && "$BIN" --root "$B/pull-root" images -q "$IMG" 2>/dev/null | grep -q .; then
@@ -428,6 +499,24 @@ export HIDE_V2
 echo "== run --rm IMG true"
 measure $RUN_N 3 30 : "${O[@]}" run --rm "$IMG" true
 result ob_run
+measure $RUN_N 3 30 : "${O[@]}" run --rm --network none "$IMG" true
+result ob_run_nonet
+
+echo "== podman run --rm --network none IMG true"
+if [ -n "$pm_ok" ]; then
+  fail pm_run "$pm_ok"; fail pm_run_nocg "$pm_ok"
+else
+  deadline 200
+  if hybrid && command -v unshare >/dev/null; then
+    HIDE_V2=1 unshare -m --propagation private bash "$0" --podman-inner
+  else
+    HIDE_V2=0 bash "$0" --podman-inner
+  fi
+  podman_cgroups_rm
+  for k in pm_run pm_run_nocg; do
+    grep -q "^$k|" "$RESULTS" || fail $k "no result (see above)"
+  done
+fi
 
 echo "== exec"
 deadline 60
@@ -498,6 +587,12 @@ if command -v skopeo >/dev/null; then
     "oci:$B/root:$IMG" "docker-archive:$B/sk.tar:bench/big:latest"
   result sk_save
 else fail sk_save "skopeo not installed"; fi
+if [ -z "$pm_ok" ]; then
+  reset_pm_save() { rm -f "$B/pm.tar"; }
+  pm_cmd pull
+  measure $BIG_N 2 60 reset_pm_save "${PMCMD[@]}" save -q -o "$B/pm.tar" "$IMG"
+  result pm_save
+else fail pm_save "$pm_ok"; fi
 # Both load the same archive: ocibox's own save (or else skopeo's).
 ARCH=$B/ob.tar
 [ -s "$ARCH" ] || ARCH=$B/sk.tar
@@ -511,12 +606,19 @@ if [ -s "$ARCH" ]; then
       "docker-archive:$ARCH" "oci:$B/skopeo-load:big"
     result sk_load
   else fail sk_load "skopeo not installed"; fi
-  rm -rf "$B/skopeo-load" "$B/load-root"
+  if [ -z "$pm_ok" ]; then
+    reset_pm_load() { rm -rf "$B/pm-load"; }
+    pm_cmd load
+    measure $BIG_N 2 60 reset_pm_load "${PMCMD[@]}" load -q -i "$ARCH"
+    result pm_load
+  else fail pm_load "$pm_ok"; fi
+  rm -rf "$B/skopeo-load" "$B/load-root" "$B/pm-load"
 else
   fail ob_load "no archive to load (both saves failed)"
   fail sk_load "no archive to load (both saves failed)"
+  fail pm_load "no archive to load (both saves failed)"
 fi
-rm -f "$B/ob.tar" "$B/sk.tar"
+rm -rf "$B/ob.tar" "$B/sk.tar" "$B/pm.tar" "$B/pm-pull"
 
 # ---- the table -------------------------------------------------------------
 # ROW NAME OB_KEY PEER_LABEL PEER_KEY TARGET_KIND TARGET_TEXT
@@ -526,6 +628,7 @@ rows=()
 row() { rows+=("$*"); }
 holds() { # KINDS OB_KEY PEER_KEY: yes, no (what), n/a (what)[; what yes]
   local kinds=$1 ow orss pw k v w res no="" na="" yes=""
+  [ "$kinds" = - ] && { echo -; return; }
   ow=$(get "$2" 2) orss=$(get "$2" 3) pw=$(get "$3" 2)
   for k in ${kinds//,/ }; do
     v=${k#*:} w=wall res=na
@@ -570,18 +673,28 @@ line() { # NAME OB_KEY PEER_LABEL PEER_KEY KINDS TARGET_TEXT [RSS]
   n=$(get "$2" 4)
   printf "$fmt" "$1" "${n:--}" "$ow" "$orss" "$3" "$pw" "$prss" "$r" "$6" "$(holds "$5" "$2" "$4")"
 }
-line "pull 100MB" ob_pull "skopeo copy docker:// oci:" sk_pull ratio:0.6,rss:8192 "wall<=0.6x podman*, RSS<=8MiB"
+line "pull 100MB" ob_pull "podman pull" pm_pull ratio:0.6,rss:8192 "wall<=0.6x podman, RSS<=8MiB"
+line "pull 100MB" ob_pull "skopeo copy docker:// oci:" sk_pull - "(reference)"
 line "run --rm true" ob_run "crun run (cgroupfs)" crun_run ratio:0.8 "wall<=0.8x crun"
 line "run --rm true" ob_run "crun run (cgroup manager off)" crun_run_nocg ratio:0.8 "wall<=0.8x crun"
+line "run --net none" ob_run_nonet "podman run --network none" pm_run - "(reference)"
+line "run --net none" ob_run_nonet "podman run, --cgroups=disabled" pm_run_nocg - "(reference)"
 line "exec true" ob_exec "crun exec" crun_exec abs:5 "wall<=5ms"
 line "idle supervisor" ob_shim "conmon (idle, over crun)" conmon rss:256 "RSS<=256KiB" RSS
 line "ps, 100 running" ob_ps "crun list (100 running)" crun_list abs:20 "wall<=20ms"
 line "save 100MB" ob_save "skopeo copy oci: docker-archive:" sk_save ratio:1,rss:8192 "faster, RSS<=8MiB"
+line "save 100MB" ob_save "podman save (docker-archive)" pm_save ratio:1,rss:8192 "faster, RSS<=8MiB"
 line "load 100MB" ob_load "skopeo copy docker-archive: oci:" sk_load ratio:1,rss:8192 "faster, RSS<=8MiB"
+line "load 100MB" ob_load "podman load" pm_load ratio:1,rss:8192 "faster, RSS<=8MiB"
 echo
 echo "* ratio = ocibox / peer: wall, or RSS for the supervisor. Wall includes the command's fork+exec."
-echo "* pull: issue 3's target is against podman pull (not installed here); skopeo stands in. It only"
-echo "  writes blobs to an OCI layout; ocibox pull also unpacks every layer into its store (so does load)."
+echo "* pull, load: skopeo only writes blobs to an OCI layout; ocibox and podman also unpack every layer"
+echo "  into their stores (podman: overlay, its default as root)."
+echo "* podman $(podman --version 2>/dev/null | sed 's/^podman version //'): configuration and storage under build/bench (overlay, file locks, no"
+echo "  events journal). podman run: --network none (Debian's podman has no CNI plugins without its"
+echo "  Recommends), so ocibox beside it is timed with --network none too; --ulimit nofile=20000 and"
+echo "  nproc=32768 (podman's defaults need CAP_SYS_RESOURCE); on hybrid cgroups, in the same kind of"
+echo "  mount namespace as crun below (it runs crun); its cgroups under /$PMCG, removed after."
 [ -n "${SHIM_RANGE:-}" ] && echo "* idle supervisor: median of $(get ob_shim 4) shims; range $SHIM_RANGE."
 [ -n "$CRUN_NOTE" ] && echo "* $CRUN_NOTE"
 awk -F'|' '$5 != "" {print "* n/a " $1 ": " $5}' "$RESULTS"

@@ -1,10 +1,11 @@
 #!/bin/sh
 # testdeps.sh: install the Debian packages tests/ uses as real peers and
-# tools (getfattr, the registry, openssl and curl, skopeo, umoci, htpasswd, ip). Already installed
-# packages cost nothing; without root, tests needing a missing tool skip
-# and say why.
+# tools (getfattr, the registry, openssl and curl, skopeo, umoci, htpasswd,
+# ip and iptables for the network tests, podman: about 15 s more with its
+# crun and conmon). Already installed packages cost nothing; without root,
+# tests needing a missing tool skip and say why.
 set -eu
-PKGS="attr docker-registry openssl curl skopeo umoci apache2-utils busybox-static iproute2"
+PKGS="attr docker-registry openssl curl skopeo umoci apache2-utils busybox-static iproute2 iptables podman"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||
