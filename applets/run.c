@@ -93,10 +93,13 @@ void run_main(void)
   char id[65];
   int code;
 
-  int attach = FLAG(t) && FLAG(i) && !FLAG(d), status_fd = -1;
+  // (without the attach applet, as in tiny, there is no coming back:
+  // the terminal is relayed by the supervisor we are)
+  int attach = CFG_ATTACH && FLAG(t) && FLAG(i) && !FLAG(d), status_fd = -1;
   char keys[8];
 
-  if (FLAG(detach_keys) && detach_keys_parse(OPTSTR(detach_keys), keys, 8) < 0) error_exit("%s", applet.why);
+  if (CFG_ATTACH && FLAG(detach_keys) && detach_keys_parse(OPTSTR(detach_keys), keys, 8) < 0)
+    error_exit("%s", applet.why);
   xcontainer_create(&o, id);
   if (store_open(&st, STORE_USE) < 0) error_exit("%s", applet.why);
   code = container_start(&st, id, FLAG(d) || attach, FLAG(i), attach ? &status_fd : 0);
