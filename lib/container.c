@@ -125,14 +125,18 @@ char *container_path(struct store *s, const char *id, const char *file)
   return xmprintf("%s/containers/%s%s%s", s->root, id, file ? "/" : "", file ? file : "");
 }
 
-// This boot's id (the kernel's random boot_id), or NULL.
+// This boot's id (the kernel's random boot_id), or NULL; read once (ps
+// asks for every container).
 static char *boot_id(char out[40])
 {
+  static char id[40];
   char *text;
-  if (readfile_at(AT_FDCWD, "/proc/sys/kernel/random/boot_id", 64, &text, 0) < 0) return 0;
-  snprintf(out, 40, "%.36s", text);
-  free(text);
-  return out;
+  if (!*id) {
+    if (readfile_at(AT_FDCWD, "/proc/sys/kernel/random/boot_id", 64, &text, 0) < 0) return 0;
+    snprintf(id, sizeof(id), "%.36s", text);
+    free(text);
+  }
+  return strcpy(out, id);
 }
 
 int container_arg(struct store *s, const char *arg, char id[65], struct container *c)

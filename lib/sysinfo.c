@@ -63,7 +63,9 @@ static void v1_controllers(struct buf *out)
 
 int sysinfo_cgroup_v2(void)
 {
-  return is_cgroup2("/sys/fs/cgroup");
+  static int v2 = -1;  // once a process: ps asks for every container
+  if (v2 < 0) v2 = is_cgroup2("/sys/fs/cgroup");
+  return v2;
 }
 
 void sysinfo_cgroups(struct cgroup_layout *cg)
