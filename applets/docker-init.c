@@ -4,7 +4,7 @@
 // (what Docker's docker-init, tini, does). run execs ocibox itself under
 // this name, so the image needs nothing.
 //
-//applet:docker-init "^" hidden
+//applet:docker-init "^"
 //config:config DOCKER_INIT
 //config:	bool "docker-init: the init of run --init"
 //config:	default y

@@ -446,6 +446,53 @@ if [ -z "$pm_ok" ]; then
   fi
 else fail pm_pull "$pm_ok"; fi
 
+# ---- pull of a 20,000-file image (issue 3) --------------------------------
+# Per-file costs (headers, creates, metadata) rather than bytes: busybox
+# plus 200 directories of 100 small files each, in a layer of their own.
+echo "== pull, 20,000 files"
+deadline 300
+FIX2=$B/fixture-files IMG2=localhost:$PORT/bench/files:latest
+STAMP2="fixture-files v1 busybox=$BBSUM mkimage=$(sha256sum "$top/tests/lib/mkimage.sh" | cut -d' ' -f1)"
+make_fixture_files() {
+  local d f s=$FIX2/src
+  rm -rf "$FIX2" && mkdir -p "$s/base" || return 1
+  fixture_rootfs "$s/base" || return 1
+  for ((d = 0; d < 200; d++)); do
+    mkdir -p "$s/files/opt/files/$d"
+    for ((f = 0; f < 100; f++)); do printf 'file %d of directory %d\n' $f $d > "$s/files/opt/files/$d/$f"; done
+  done
+  sh "$top/tests/lib/mkimage.sh" "$FIX2/oci" files "$s/base" "$s/files" -- sh >/dev/null || return 1
+  echo "$STAMP2" > "$FIX2/stamp"
+}
+files_ok=""
+if [ "$(cat "$FIX2/stamp" 2>/dev/null)" != "$STAMP2" ] || [ ! -f "$FIX2/oci/index.json" ]; then
+  make_fixture_files || files_ok="could not make the 20,000-file image"
+fi
+if [ -z "$files_ok" ] && ! { command -v skopeo >/dev/null &&
+  skopeo copy -q --insecure-policy --dest-cert-dir "$R/pki-ca" "oci:$FIX2/oci:files" "docker://$IMG2"; }; then
+  files_ok="could not push the 20,000-file image (skopeo)"
+fi
+if [ -z "$files_ok" ]; then
+  reset_pull_files() { rm -rf "$B/pull-files"; }
+  measure $BIG_N 2 60 reset_pull_files "$BIN" --root "$B/pull-files" --config "$B/etc/daemon.json" pull "$IMG2"
+  result ob_pull_files
+  rm -rf "$B/pull-files"
+  reset_skopeo_files() { rm -rf "$B/skopeo-files"; }
+  measure $BIG_N 2 60 reset_skopeo_files skopeo copy -q --insecure-policy --src-cert-dir "$R/pki-ca" \
+    "docker://$IMG2" "oci:$B/skopeo-files:files"
+  result sk_pull_files
+  rm -rf "$B/skopeo-files"
+  if [ -z "$pm_ok" ]; then
+    reset_pm_files() { rm -rf "$B/pm-files"; }
+    pm_cmd files
+    measure $BIG_N 2 60 reset_pm_files "${PMCMD[@]}" pull -q --cert-dir "$R/pki-ca" "$IMG2"
+    result pm_pull_files
+    rm -rf "$B/pm-files"
+  else fail pm_pull_files "$pm_ok"; fi
+else
+  fail ob_pull_files "$files_ok"; fail sk_pull_files "$files_ok"; fail pm_pull_files "$files_ok"
+fi
+
 # The store the rest uses: the last pull's, or a pull now.
 if [ -d "$B/pull-root" ] && "$BIN" --root "$B/pull-root" images -q "$IMG" 2>/dev/null | grep -q .; then
   mv "$B/pull-root" "$B/root"
@@ -675,6 +722,8 @@ line() { # NAME OB_KEY PEER_LABEL PEER_KEY KINDS TARGET_TEXT [RSS]
 }
 line "pull 100MB" ob_pull "podman pull" pm_pull ratio:0.6,rss:8192 "wall<=0.6x podman, RSS<=8MiB"
 line "pull 100MB" ob_pull "skopeo copy docker:// oci:" sk_pull - "(reference)"
+line "pull 20k files" ob_pull_files "podman pull" pm_pull_files ratio:0.6,rss:8192 "wall<=0.6x podman, RSS<=8MiB"
+line "pull 20k files" ob_pull_files "skopeo copy docker:// oci:" sk_pull_files - "(reference)"
 line "run --rm true" ob_run "crun run (cgroupfs)" crun_run ratio:0.8 "wall<=0.8x crun"
 line "run --rm true" ob_run "crun run (cgroup manager off)" crun_run_nocg ratio:0.8 "wall<=0.8x crun"
 line "run --net none" ob_run_nonet "podman run --network none" pm_run - "(reference)"
