@@ -229,6 +229,7 @@ int is_image_id(const char *s);  // 64 lowercase hex (optionally "sha256:")
 
 struct digest {
   uint64_t state[28];  // room for BearSSL's br_sha256_context
+  int fast;            // the CPU has SHA instructions (SHA_NI)
 };
 void digest_init(struct digest *d);
 void digest_update(struct digest *d, const void *p, size_t n);
