@@ -430,4 +430,5 @@ void http_client_close(struct http_client *c)
     conn_close(c->idle);
     c->idle = n;
   }
+  if (CFG_TLS) tls_anchors_free(c->anchors), c->anchors = 0;
 }

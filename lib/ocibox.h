@@ -266,6 +266,7 @@ struct http_client {
   const char *ca_file;         // NULL: $SSL_CERT_FILE or the Debian bundle
   const char *certs_dirs[3];   // searched for HOST:PORT/ca.crt, NULL-ended
   int (*insecure)(const char *host, const char *port);  // skip verification?
+  struct tls_anchors *anchors; // trust anchors of the last TLS host (tls.c)
 };
 
 struct http_resp {
@@ -297,10 +298,11 @@ void http_client_close(struct http_client *c);
 // connected socket with the client's trust settings; read 0 at the end.
 struct tls;
 int tls_open(struct tls **t, int fd, const char *host, const char *port,
-             const struct http_client *c, int timeout_ms);
+             struct http_client *c, int timeout_ms);
 ssize_t tls_read(struct tls *t, void *buf, size_t n);
 int tls_write(struct tls *t, const void *buf, size_t n);
 void tls_close(struct tls *t);  // NULL is fine
+void tls_anchors_free(struct tls_anchors *a);
 
 // ---- base64 (lib/base64.c), for Basic auth and ~/.docker/config.json ----
 
