@@ -785,6 +785,7 @@ struct ocibox_config {
   char *data_root;
   struct strlist *registry_mirrors;
   struct strlist *insecure_registries;
+  int max_downloads;     // layers pulled at a time; 0: Docker's default, 3
   struct json *tree;     // the whole parsed file (NULL when absent)
 };
 // Load the config file (applet.config_path, default /etc/ocibox/daemon.json)
