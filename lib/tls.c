@@ -189,12 +189,13 @@ static int sock_read(void *ctx, unsigned char *buf, size_t len)
   struct tls *t = ctx;
   ssize_t n;
 
+  // The socket does not block: wait only when it has nothing yet (one
+  // poll per record would double the system calls of a download).
   for (;;) {
-    if (fd_wait(t->fd, POLLIN, t->timeout_ms)) return -1;
     n = read(t->fd, buf, len);
     if (n > 0) return n;
     if (!n) errno = ECONNRESET;
-    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (n < 0 && (errno == EINTR || (errno == EAGAIN && !fd_wait(t->fd, POLLIN, t->timeout_ms)))) continue;
     return -1;
   }
 }
