@@ -370,6 +370,7 @@ static int start_job(struct pull *p, struct job *j, int *fd, int first)
   int sv[2];
   pid_t parent = getpid();
 
+  fflush(0);  // nothing buffered twice, should a worker exit()
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) || (j->pid = fork()) < 0)
     return fail(errno, "fork: %s", strerror(errno));
   if (!j->pid) {
