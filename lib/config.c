@@ -1,6 +1,6 @@
 // config.c: ocibox's daemon.json, read with Docker's key names (dockerd's
 // /etc/docker/daemon.json): data-root, registry-mirrors,
-// insecure-registries; other keys are kept in the tree for later readers.
+// insecure-registries, max-concurrent-downloads; other keys are kept in the tree for later readers.
 #include "ocibox.h"
 
 #define CONFIG_DEFAULT "/etc/ocibox/daemon.json"
@@ -76,5 +76,11 @@ struct ocibox_config *config_load(void)
   c->registry_mirrors = string_list(path, tree, "registry-mirrors");
   check_mirrors(path, c->registry_mirrors);
   c->insecure_registries = string_list(path, tree, "insecure-registries");
+  // Layers pulled at a time; 0: the default (pull.c).
+  struct json *mcd = CFG_PULL ? json_get(tree, "max-concurrent-downloads") : 0;
+  long long n = 0;
+  if (mcd && (json_int(mcd, &n) || n < 0 || n > 1000))
+    config_die(path, "\"max-concurrent-downloads\" must be an integer from 0 to 1000");
+  c->max_downloads = n;
   return c;
 }

@@ -49,11 +49,11 @@ static ssize_t raw_read(struct http_conn *k, void *buf, size_t n)
   ssize_t r;
 
   if (CFG_TLS && k->tls) return tls_read(k->tls, buf, n);
+  // non-blocking: wait only when there is nothing yet
   for (;;) {
-    if (fd_wait(k->fd, POLLIN, k->timeout_ms))
-      return fail(errno, "%s: read: %s", k->host, strerror(errno));
     if ((r = read(k->fd, buf, n)) >= 0) return r;
-    if (errno != EINTR && errno != EAGAIN) return fail(errno, "%s: read: %s", k->host, strerror(errno));
+    if (errno != EINTR && (errno != EAGAIN || fd_wait(k->fd, POLLIN, k->timeout_ms)))
+      return fail(errno, "%s: read: %s", k->host, strerror(errno));
   }
 }
 
@@ -436,4 +436,5 @@ void http_client_close(struct http_client *c)
     conn_close(c->idle);
     c->idle = n;
   }
+  if (CFG_TLS) tls_anchors_free(c->anchors), c->anchors = 0;
 }

@@ -229,6 +229,7 @@ int is_image_id(const char *s);  // 64 lowercase hex (optionally "sha256:")
 
 struct digest {
   uint64_t state[28];  // room for BearSSL's br_sha256_context
+  int fast;            // the CPU has SHA instructions (SHA_NI)
 };
 void digest_init(struct digest *d);
 void digest_update(struct digest *d, const void *p, size_t n);
@@ -267,6 +268,7 @@ struct http_client {
   const char *registry;        // and for this host[:port]'s, as Docker trusts
                                // the registry's CA for its token realm too
   int (*insecure)(const char *host, const char *port);  // skip verification?
+  struct tls_anchors *anchors; // trust anchors of the last TLS host (tls.c)
 };
 
 struct http_resp {
@@ -298,10 +300,11 @@ void http_client_close(struct http_client *c);
 // connected socket with the client's trust settings; read 0 at the end.
 struct tls;
 int tls_open(struct tls **t, int fd, const char *host, const char *port,
-             const struct http_client *c, int timeout_ms);
+             struct http_client *c, int timeout_ms);
 ssize_t tls_read(struct tls *t, void *buf, size_t n);
 int tls_write(struct tls *t, const void *buf, size_t n);
 void tls_close(struct tls *t);  // NULL is fine
+void tls_anchors_free(struct tls_anchors *a);
 
 // ---- base64 (lib/base64.c), for Basic auth and ~/.docker/config.json ----
 
@@ -819,6 +822,7 @@ struct ocibox_config {
   char *data_root;
   struct strlist *registry_mirrors;
   struct strlist *insecure_registries;
+  int max_downloads;     // layers pulled at a time; 0: Docker's default, 3
   struct json *tree;     // the whole parsed file (NULL when absent)
 };
 // Load the config file (applet.config_path, default /etc/ocibox/daemon.json)

@@ -1,12 +1,18 @@
 // pull.c: get an image from a registry into the store (SPECS.md §2):
-// manifest (choosing the platform from an index), config, then each layer
-// streamed once through sha256, into its blob file and through gunzip
-// into a staging directory, checked, and renamed into place. A partial
-// blob is kept and resumed with a Range request by the next pull.
+// manifest (choosing the platform from an index), config, then the layers,
+// a few at a time, each by a worker process of its own: streamed once
+// through sha256, into its blob file and through gunzip into a staging
+// directory, checked, and renamed into place. A partial blob is kept and
+// resumed with a Range request by the next pull.
 #include "ocibox.h"
+#include <poll.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 
 #define CONFIG_MAX (8 << 20)
 
@@ -17,17 +23,23 @@ struct pull {
   struct ref ref;
   const char *name;  // as the user wrote it, for messages
   int tty, width;    // progress redrawn in place on a terminal this wide
-  int nlines, line;  // layer lines printed; the current layer's
+  int nlines;        // layer lines printed, each redrawn in place
   int have_image;    // its config is in the store: no line per layer present
+  int sock;          // in a layer's worker: its messages go to the parent
 };
 
-static void say(struct pull *p, const char *id, const char *msg)
+// A status line: layer `line`'s (id its digest), or the image's (id NULL).
+static void say(struct pull *p, int line, const char *id, const char *msg)
 {
   FILE *out = p->o->out ? p->o->out : stdout;
   if (p->o->quiet) return;
-  if (CFG_PROGRESS && p->tty && id && p->line < p->nlines) {
+  if (p->sock >= 0) {  // the parent draws it
+    write(p->sock, msg, strlen(msg));
+    return;
+  }
+  if (CFG_PROGRESS && p->tty && id && line < p->nlines) {
     // up to the layer's own line, rewrite it, back down
-    int up = p->nlines - p->line;
+    int up = p->nlines - line;
     fprintf(out, "\033[%dA\r\033[K%.12s: %s\033[%dB\r", up, id + 7, msg, up);
   } else if (id) fprintf(out, "%.12s: %s\n", id + 7, msg);
   else fprintf(out, "%s\n", msg);
@@ -39,20 +51,21 @@ static void say(struct pull *p, const char *id, const char *msg)
 static void progress(struct pull *p, const char *id, int64_t cur, int64_t total)
 {
   char line[160], a[24], b[24];
-  int n = 0;
+  int n = 12;
 
   if (!CFG_PROGRESS || !p->tty || p->o->quiet) return;
+  memcpy(line, "Downloading [", 13);
   if (total > 0 && p->width > 110) {
     int pct = (int)(cur * 100 / total) / 2;
     if (pct > 50) pct = 50;
-    n = snprintf(line, sizeof(line), "Downloading [");
-    for (int i = 0; i < pct; i++) line[n++] = '=';
-    line[n++] = '>';
-    for (int i = pct; i < 50; i++) line[n++] = ' ';
-    n += snprintf(line + n, sizeof(line) - n, "] ");
-  } else n = snprintf(line, sizeof(line), "Downloading ");
+    memset(line + 13, ' ', 51);
+    memset(line + 13, '=', pct);
+    line[13 + pct] = '>';
+    memcpy(line + 64, "] ", 2);
+    n = 66;
+  }
   snprintf(line + n, sizeof(line) - n, "%8s/%s", fmt_size(a, cur), total > 0 ? fmt_size(b, total) : "?");
-  say(p, id, line);
+  say(p, 0, id, line);
 }
 
 // ---- platform ------------------------------------------------------------
@@ -150,16 +163,14 @@ static int fetch_config(struct pull *p, const char *digest, char **raw, size_t *
 {
   struct http_resp resp;
   struct buf b = {0};
-  char chunk[16384], got[72];
-  ssize_t n;
+  char got[72];
+  int rc;
 
   if (blob_exists(&p->st, digest, 0)) return blob_read(&p->st, digest, CONFIG_MAX, raw, len);
   if (reg_blob(&p->reg, digest, 0, &resp) < 0) return -1;
-  while ((n = http_read(&resp, chunk, sizeof(chunk))) > 0 && b.len <= CONFIG_MAX)
-    buf_add(&b, chunk, n);
+  rc = reg_read_body(&resp, &b, CONFIG_MAX, "image config");
   http_done(&p->reg.http, &resp);
-  if (n < 0) return buf_free(&b), -1;
-  if (b.len > CONFIG_MAX) return buf_free(&b), fail(EFBIG, "image config too large");
+  if (rc < 0) return buf_free(&b), -1;
   digest_buf(b.s ? b.s : "", b.len, got);
   if (strcmp(got, digest)) {
     buf_free(&b);
@@ -208,7 +219,8 @@ static ssize_t tee_read(void *ctx, void *buf, size_t n)
   return r;
 }
 
-// Download (or resume) and unpack one layer into layers/<chain>.
+// Download (or resume) and unpack one layer into layers/<chain>: a worker's
+// job, its lines sent to the parent.
 static int pull_layer(struct pull *p, const struct json *desc, const char *diff_id, const char *chain)
 {
   const char *digest = json_get_str(desc, "digest");
@@ -225,11 +237,10 @@ static int pull_layer(struct pull *p, const struct json *desc, const char *diff_
   json_int(json_get(desc, "size"), &size);
   have_blob = blob_exists(&p->st, digest, 0);
   have_layer = layer_exists(&p->st, chain);
-  if (have_blob && have_layer) {
-    if (!p->have_image) say(p, digest, "Already exists");
+  if (have_blob && have_layer) {  // another pull made it meanwhile
+    if (!p->have_image) say(p, 0, digest, "Already exists");
     return 0;
   }
-  say(p, digest, "Pulling fs layer");
 
   // One puller per blob: the partial file is locked while in use.
   snprintf(partial, sizeof(partial), "tmp/partial-%s", digest + 7);
@@ -289,7 +300,7 @@ static int pull_layer(struct pull *p, const struct json *desc, const char *diff_
     t.resp = 0;
     if (n < 0) goto cleanup;
   }
-  say(p, digest, "Verifying Checksum");
+  say(p, 0, digest, "Verifying Checksum");
   digest_final(&draw, got_raw);
   digest_final(&dtar, got_tar);
   if (strcmp(got_raw, digest)) {
@@ -304,7 +315,7 @@ static int pull_layer(struct pull *p, const struct json *desc, const char *diff_
          digest + 7, diff_id, got_tar);
     goto cleanup;
   }
-  say(p, digest, "Download complete");
+  say(p, 0, digest, "Download complete");
   if (!have_blob) {
     if (fsync(t.fd) || renameat(p->st.fd, partial, p->st.fd, path) || fsync_dir_at(p->st.fd, "blobs/sha256"))
       goto io;
@@ -322,7 +333,7 @@ static int pull_layer(struct pull *p, const struct json *desc, const char *diff_
       // someone else unpacked it meanwhile: theirs is as good as ours
     } else if (fsync_dir_at(p->st.fd, "layers")) goto io;
   }
-  say(p, digest, "Pull complete");
+  say(p, 0, digest, "Pull complete");
   rc = 0;
   goto cleanup;
 io:
@@ -330,14 +341,109 @@ io:
 cleanup:
   if (t.resp) http_done(&p->reg.http, t.resp);
   gunzip_close(g);
-  if (dir >= 0) close(dir);
-  {
-    char *s = xmprintf("%s/tmp/%d-layer-%s", p->st.root, (int)getpid(), chain + 7);
-    rm_rf(s);
-    free(s);
-  }
+  if (dir >= 0) close(dir);  // the staging dir is the parent's to remove
 out:
   close(t.fd);
+  return rc;
+}
+
+// ---- layers a few at a time ------------------------------------------------
+// A worker process per layer, so that each has its own connection, zlib
+// and libarchive state, and errors (applet.why) of its own; the parent
+// starts them, draws what they say and stops the rest on a failure.
+
+enum { TODO, RUNNING, DONE };
+
+struct job {
+  const struct json *desc;
+  const char *digest, *diff_id;
+  char chain[72];
+  pid_t pid;
+  int state;
+};
+
+// Fork layer j's worker; *fd becomes the parent's end of its socket. The
+// first one takes over the parent's kept-alive connection (the parent
+// sends nothing more), the others dial their own.
+static int start_job(struct pull *p, struct job *j, int *fd, int first)
+{
+  int sv[2];
+  pid_t parent = getpid();
+
+  fflush(0);  // nothing buffered twice, should a worker exit()
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) || (j->pid = fork()) < 0)
+    return fail(errno, "fork: %s", strerror(errno));
+  if (!j->pid) {
+    // No worker outlives the pull, even one killed with -9.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(1);
+    p->sock = sv[1];
+    if (!first) p->reg.http.idle = 0;
+    if (pull_layer(p, j->desc, j->diff_id, j->chain) < 0) {
+      char msg[sizeof(applet.why) + 1];
+      snprintf(msg, sizeof(msg), "!%s", applet.why);
+      write(p->sock, msg, strlen(msg));
+      _exit(1);
+    }
+    _exit(0);
+  }
+  close(sv[1]);
+  *fd = sv[0];
+  j->state = RUNNING;
+  return 0;
+}
+
+// Layer i waits while an earlier one with the same blob is not done: the
+// blob is downloaded once, then read from the store.
+static int blocked(struct job *jobs, int i)
+{
+  for (int k = 0; k < i; k++)
+    if (jobs[k].state != DONE && !strcmp(jobs[k].digest, jobs[i].digest)) return 1;
+  return 0;
+}
+
+static int pull_layers(struct pull *p, struct job *jobs, int n)
+{
+  int max = config_load()->max_downloads ? config_load()->max_downloads : 3;  // Docker's default
+  int running = 0, rc = 0;
+  struct pollfd pf[n + 1];
+
+  for (int i = 0; i < n; i++) pf[i] = (struct pollfd){-1, POLLIN, 0};
+  for (int first = 1;; first = 0) {
+    for (int i = 0; i < n; i++)
+      if (jobs[i].state == TODO) {
+        if (!rc && running < max && !blocked(jobs, i)) {
+          if (!(rc = start_job(p, jobs + i, &pf[i].fd, first && !running))) running++;
+        } else if (first) say(p, i, jobs[i].digest, "Waiting");
+      }
+    if (!running) break;
+    if (!rc) poll(pf, n, -1);
+    for (int i = 0; i < n; i++) {
+      struct job *j = jobs + i;
+      char msg[sizeof(applet.why) + 1];
+      ssize_t m;
+      int st = 0;
+      if (j->state != RUNNING || !(rc || pf[i].revents)) continue;
+      if (!rc && (m = read(pf[i].fd, msg, sizeof(msg) - 1)) > 0) {
+        msg[m] = 0;
+        if (*msg != '!') say(p, i, j->digest, msg);
+        else rc = fail(EIO, "%s", msg + 1);
+        continue;
+      }
+      // Its end; or one failed, and the others stop too (a partial blob
+      // stays, to be resumed). What it was unpacking goes.
+      if (rc) kill(j->pid, SIGKILL);
+      waitpid(j->pid, &st, 0);
+      close(pf[i].fd);
+      pf[i].fd = -1;
+      j->state = DONE;
+      running--;
+      char *s = xmprintf("%s/tmp/%d-layer-%s", p->st.root, (int)j->pid, j->chain + 7);
+      rm_rf(s);
+      free(s);
+      if (st && !rc) rc = fail(EIO, "%.12s: the worker failed", j->digest + 7);
+    }
+  }
   return rc;
 }
 
@@ -345,7 +451,8 @@ out:
 
 int image_pull(const char *name, const struct pull_opts *o, char out_digest[72])
 {
-  struct pull p = {.o = o};
+  struct pull p = {.o = o, .sock = -1};
+  struct job *jobs = 0;
   struct buf body = {0}, fam = {0}, full = {0}, path = {0};
   struct json *man = 0, *cfg = 0;
   struct json_err err;
@@ -368,7 +475,7 @@ int image_pull(const char *name, const struct pull_opts *o, char out_digest[72])
   if (store_open(&p.st, STORE_USE) < 0) goto out;
   if (reg_open(&p.reg, &p.ref, "pull") < 0) goto out;
   if (!strchr(name + strcspn(name, "@"), '@') && !strchr(strrchr(name, '/') ? strrchr(name, '/') : name, ':'))
-    say(&p, 0, "Using default tag: latest");
+    say(&p, 0, 0, "Using default tag: latest");
 
   const char *reference = *p.ref.digest ? p.ref.digest : p.ref.tag;
   // Docker Hub names go to the registry-mirrors first, in order; the
@@ -432,7 +539,7 @@ int image_pull(const char *name, const struct pull_opts *o, char out_digest[72])
     }
   }
   buf_printf(&path, "%s: Pulling from %s", *p.ref.digest ? p.ref.digest : p.ref.tag, p.ref.path);
-  say(&p, 0, path.s);
+  say(&p, 0, 0, path.s);
 
   const char *c = json_get_str(json_get(man, "config"), "digest");
   struct json *layers = json_get(man, "layers");
@@ -452,25 +559,31 @@ int image_pull(const char *name, const struct pull_opts *o, char out_digest[72])
          buf_str(&fam), layers->len);
     goto out;
   }
-  char chain[72] = "";
   struct json *l = layers->child, *d = diffs->child;
-  // Docker: an image already here is up to date, without layer lines.
-  p.have_image = blob_exists(&p.st, cdigest, 0);
-  if (CFG_PROGRESS && p.tty && !o->quiet && !p.have_image) {
-    // every layer's line first, each then redrawn in place
-    FILE *out = o->out ? o->out : stdout;
-    for (struct json *x = layers->child; x; x = x->next, p.nlines++)
-      fprintf(out, "%.12s: Waiting\n", json_get_str(x, "digest") ? json_get_str(x, "digest") + 7 : "");
-  }
-  for (; l; l = l->next, d = d->next, p.line++) {
-    const char *ld = json_get_str(l, "digest");
-    if (!ld || !digest_valid(ld) || d->type != JSON_STRING || !digest_valid(d->str)) {
+  int n = 0;
+  jobs = xzalloc((layers->len + 1) * sizeof(*jobs));
+  for (; l; l = l->next, d = d->next, n++) {
+    struct job *j = jobs + n;
+    j->desc = l;
+    j->digest = json_get_str(l, "digest");
+    j->diff_id = d->str;
+    if (!j->digest || !digest_valid(j->digest) || d->type != JSON_STRING || !digest_valid(d->str)) {
       fail(EPROTO, "%s: invalid layer digest in the manifest or config", buf_str(&fam));
       goto out;
     }
-    chain_id(chain, d->str, chain);
-    if (pull_layer(&p, l, d->str, chain) < 0) goto fail;
+    chain_id(n ? j[-1].chain : "", d->str, j->chain);
   }
+  // Docker: an image already here is up to date, without layer lines.
+  p.have_image = blob_exists(&p.st, cdigest, 0);
+  for (int i = 0; i < n; i++) {
+    int here = blob_exists(&p.st, jobs[i].digest, 0) && layer_exists(&p.st, jobs[i].chain);
+    jobs[i].state = here ? DONE : TODO;
+    if (here && p.have_image) continue;
+    say(&p, i, jobs[i].digest, here ? "Already exists" : "Pulling fs layer");
+    // on a terminal, a line per layer, each then redrawn in place
+    p.nlines += !p.have_image;
+  }
+  if (pull_layers(&p, jobs, n) < 0) goto fail;
   // The config and manifest go in last: until then nothing names the layers.
   char mdigest[72];
   if (blob_put(&p.st, craw, clen, cdigest) < 0 || blob_put(&p.st, body.s, body.len, mdigest) < 0)
@@ -492,6 +605,7 @@ fail:
     free(why);
   }
 out:
+  free(jobs);
   json_free(man);
   json_free(cfg);
   free(craw);

@@ -13,13 +13,19 @@ struct tls {
   br_x509_minimal_context xc;
   const br_x509_class *insecure_vtable;  // wraps xc when not verifying
   br_sslio_context io;
-  br_x509_trust_anchor *tas;
-  size_t ntas;
   int fd, timeout_ms;
   unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
 };
 
 // ---- trust anchors from PEM -------------------------------------------
+// Parsing the system bundle costs more than a handshake: the anchors of
+// the last host stay with the client, and pull's workers inherit them.
+
+struct tls_anchors {
+  char *host;  // "host:port", for certs.d
+  br_x509_trust_anchor *tas;
+  size_t n;
+};
 
 static void append_buf(void *ctx, const void *p, size_t n) { buf_add(ctx, p, n); }
 
@@ -31,7 +37,7 @@ static void *copy(const void *p, size_t n)
 }
 
 // One DER certificate into a trust anchor (its name and public key).
-static int add_anchor(struct tls *t, const void *der, size_t len)
+static int add_anchor(struct tls_anchors *t, const void *der, size_t len)
 {
   br_x509_decoder_context dc;
   struct buf dn = {0};
@@ -44,8 +50,8 @@ static int add_anchor(struct tls *t, const void *der, size_t len)
     buf_free(&dn);
     return -1;
   }
-  t->tas = xrealloc(t->tas, (t->ntas + 1) * sizeof(*t->tas));
-  ta = t->tas + t->ntas++;
+  t->tas = xrealloc(t->tas, (t->n + 1) * sizeof(*t->tas));
+  ta = t->tas + t->n++;
   memset(ta, 0, sizeof(*ta));
   ta->dn.data = copy(dn.s, dn.len);
   ta->dn.len = dn.len;
@@ -66,7 +72,7 @@ static int add_anchor(struct tls *t, const void *der, size_t len)
 }
 
 // Every CERTIFICATE in a PEM file; a missing file is not an error.
-static int load_pem(struct tls *t, const char *path)
+static int load_pem(struct tls_anchors *t, const char *path)
 {
   br_pem_decoder_context pc;
   struct buf der = {0};
@@ -183,12 +189,13 @@ static int sock_read(void *ctx, unsigned char *buf, size_t len)
   struct tls *t = ctx;
   ssize_t n;
 
+  // The socket does not block: wait only when it has nothing yet (one
+  // poll per record would double the system calls of a download).
   for (;;) {
-    if (fd_wait(t->fd, POLLIN, t->timeout_ms)) return -1;
     n = read(t->fd, buf, len);
     if (n > 0) return n;
     if (!n) errno = ECONNRESET;
-    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (n < 0 && (errno == EINTR || (errno == EAGAIN && !fd_wait(t->fd, POLLIN, t->timeout_ms)))) continue;
     return -1;
   }
 }
@@ -233,46 +240,73 @@ static int tls_fail(struct tls *t, const char *host)
   }
 }
 
-void tls_close(struct tls *t)
+void tls_anchors_free(struct tls_anchors *a)
 {
-  if (!t) return;
-  for (size_t i = 0; i < t->ntas; i++) {
-    br_x509_trust_anchor *ta = t->tas + i;
+  if (!a) return;
+  for (size_t i = 0; i < a->n; i++) {
+    br_x509_trust_anchor *ta = a->tas + i;
     free(ta->dn.data);
     if (ta->pkey.key_type == BR_KEYTYPE_RSA) {
       free(ta->pkey.key.rsa.n);
       free(ta->pkey.key.rsa.e);
     } else free(ta->pkey.key.ec.q);
   }
-  free(t->tas);
+  free(a->tas);
+  free(a->host);
+  free(a);
+}
+
+void tls_close(struct tls *t)
+{
   free(t);
 }
 
-int tls_open(struct tls **out, int fd, const char *host, const char *port,
-             const struct http_client *c, int timeout_ms)
+// The system's anchors and those certs.d has for host:port (key).
+static int load_anchors(struct http_client *c, const char *host, const char *port, const char *key)
 {
-  struct tls *t = xzalloc(sizeof(*t));
-  int insecure = c->insecure && c->insecure(host, port);
+  struct tls_anchors *a = xzalloc(sizeof(*a));
   const char *bundle = c->ca_file ? c->ca_file : getenv("SSL_CERT_FILE");
+  int rc = load_pem(a, bundle && *bundle ? bundle : SYSTEM_BUNDLE);
 
-  t->fd = fd;
-  t->timeout_ms = timeout_ms;
-  if (load_pem(t, bundle && *bundle ? bundle : SYSTEM_BUNDLE) < 0) goto bad;
   // certs.d/HOST:PORT/ca.crt, HOST/ for the default port as Docker also
   // reads, and the registry's own: Docker trusts it for its realm too.
   char hp[300];
   snprintf(hp, sizeof(hp), strchr(host, ':') ? "[%s]:%s" : "%s:%s", host, port);
   const char *names[3] = {hp, strcmp(port, "443") ? 0 : host,
                           c->registry && strcmp(c->registry, hp) ? c->registry : 0};
-  for (int i = 0; i < 3 && c->certs_dirs[i]; i++)
-    for (int j = 0; j < 3; j++) {
+  for (int i = 0; !rc && i < 3 && c->certs_dirs[i]; i++)
+    for (int j = 0; !rc && j < 3; j++) {
       if (!names[j]) continue;
       char *p = xmprintf("%s/%s/ca.crt", c->certs_dirs[i], names[j]);
-      int rc = load_pem(t, p);
+      rc = load_pem(a, p);
       free(p);
-      if (rc < 0) goto bad;
     }
-  client_init(&t->sc, &t->xc, t->tas, t->ntas);
+  a->host = xstrdup(key);
+  tls_anchors_free(c->anchors);
+  c->anchors = a;
+  return rc;
+}
+
+int tls_open(struct tls **out, int fd, const char *host, const char *port,
+             struct http_client *c, int timeout_ms)
+{
+  struct tls *t = xzalloc(sizeof(*t));
+  int insecure = c->insecure && c->insecure(host, port);
+  struct tls_anchors *a = c->anchors;
+  char key[600];
+
+  t->fd = fd;
+  t->timeout_ms = timeout_ms;
+  // (the registry's CA counts for its realm: part of what is cached)
+  snprintf(key, sizeof(key), "%s:%s %s", host, port, c->registry ? c->registry : "");
+  if ((!a || strcmp(a->host, key)) && load_anchors(c, host, port, key) < 0) {
+    // a bad file stays bad: nothing kept
+    tls_anchors_free(c->anchors);
+    c->anchors = 0;
+    goto bad;
+  }
+  a = c->anchors;
+  client_init(&t->sc, &t->xc, a->tas, a->n);
   if (insecure) {
     t->insecure_vtable = &insecure_class;
     br_ssl_engine_set_x509(&t->sc.eng, &t->insecure_vtable);
