@@ -155,6 +155,7 @@ int logger_start(struct store *st, const char *id, int tee, struct logger *lg)
     // It outlives Ctrl-C and the like, to drain the pipes to their end.
     static const int sigs[] = {SIGINT, SIGQUIT, SIGHUP, SIGTERM};
     for (size_t k = 0; k < ARRAY_LEN(sigs); k++) signal(sigs[k], SIG_IGN);
+    drop_code_pages();
     log_run(&f, (int[]){out[0], err[0]}, keep + 2);
   }
   free((char *)f.path);

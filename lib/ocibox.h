@@ -122,6 +122,7 @@ int fsync_dir_at(int dirfd, const char *path);
 int exists_at(int dirfd, const char *path);
 // Bytes of regular files under dirfd (closed when done).
 int64_t du_at(int dirfd);
+void drop_code_pages(void);  // before a long wait: the code's pages back
 // poll() one fd for ev, retrying on EINTR; -1 (ETIMEDOUT) on timeout.
 int fd_wait(int fd, short ev, int timeout_ms);
 // Docker's prune prompt on stdout; 1 when answered y.

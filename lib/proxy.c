@@ -64,6 +64,7 @@ NORETURN void proxy_run(int netns, struct port_binding *b, size_t n)
   static char dgram[65536];
 
   prctl(PR_SET_PDEATHSIG, SIGKILL);
+  drop_code_pages();
   signal(SIGCHLD, SIG_IGN);  // connections reap themselves
   // The terminal's ^C is for the container, not for us.
   signal(SIGINT, SIG_IGN);

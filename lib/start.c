@@ -130,6 +130,7 @@ static int supervise(struct store *st, const struct container *c, struct run_spe
     // (the proxy must not hold the ready pipe: run -d waits for its end)
     if (ready_fd >= 0) close(ready_fd);
     if (CFG_PUBLISH && npb) proxy = start_proxy(sp.pid, pb, npb);
+    if (detached) drop_code_pages();
     if (console >= 0) {
       int master = pty_receive(console);
       if (master >= 0 && detached) pty_serve(master, id, detached == 2);

@@ -584,12 +584,21 @@ for ((i = 0; i < 100; i++)); do
   n=$((n + 1))
 done
 # The supervisors' RSS once idle: the median over every container's ShimPid
+# (with its logger)
 sleep 1
 rss=()
 for cid in "${cids[@]}"; do
-  shim=$(sed -n 's/.*"ShimPid":\([0-9]*\).*/\1/p' "$B/root/containers/$cid/state.json" 2>/dev/null)
-  r=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/${shim:-0}/status" 2>/dev/null)
-  [ -n "$r" ] && rss+=("$r")
+  # the supervisor and its helpers (the json-file logger; a port proxy),
+  # as conmon does all of it in one process: not the container itself
+  st=$(cat "$B/root/containers/$cid/state.json" 2>/dev/null)
+  shim=$(sed -n 's/.*"ShimPid":\([0-9]*\).*/\1/p' <<< "$st") cpid=$(sed -n 's/.*"Pid":\([0-9]*\).*/\1/p' <<< "$st")
+  r=0
+  for p in ${shim:-0} $(cat /proc/${shim:-0}/task/*/children 2>/dev/null); do
+    [ "$p" = "$cpid" ] && continue
+    v=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$p/status" 2>/dev/null)
+    r=$((r + ${v:-0}))
+  done
+  [ "$r" -gt 0 ] && rss+=("$r")
 done
 if [ ${#rss[@]} -gt 0 ]; then
   MW= MR=$(median "${rss[@]}") MN=${#rss[@]} MERR=; result ob_shim
