@@ -243,8 +243,13 @@ static int put_file(struct unpack *u, struct archive_entry *e, int dir, const ch
   int fd = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600), r;
   const void *p;
   size_t n;
-  la_int64_t off;
+  la_int64_t off, end = 0;
 
+  // Most entries are new: no probe before, O_EXCL tells when one is due.
+  if (fd < 0 && errno == EEXIST) {
+    if ((r = make_room(u, dir, name, 0, entry))) return r;
+    fd = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  }
   if (fd < 0) return fail(errno, "layer: %s: %s", entry, strerror(errno));
   // Sparse files come as blocks at offsets: the gaps stay holes.
   while ((r = archive_read_data_block(u->a, &p, &n, &off)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
@@ -259,12 +264,14 @@ static int put_file(struct unpack *u, struct archive_entry *e, int dir, const ch
       n -= w;
       off += w;
     }
+    if (off > end) end = off;
   }
   if (r != ARCHIVE_EOF) {
     r = tar_fail(u, entry);
     goto out;
   }
-  if (ftruncate(fd, archive_entry_size(e))) {
+  // (a hole at the end has no block to write: the size sets it)
+  if (end != archive_entry_size(e) && ftruncate(fd, archive_entry_size(e))) {
     r = fail(errno, "layer: %s: truncate: %s", entry, strerror(errno));
     goto out;
   }
@@ -407,8 +414,8 @@ static int put_entry(struct unpack *u, struct archive_entry *e)
   if (archive_entry_hardlink(e)) return put_link(u, e, dir, base, entry);
   if (type != AE_IFREG && type != AE_IFLNK && type != AE_IFCHR && type != AE_IFBLK && type != AE_IFIFO)
     return fail(EINVAL, "layer: %s: unsupported entry type 0%o", entry, (unsigned)type);
-  if ((r = make_room(u, dir, base, 0, entry))) return r;
   if (type == AE_IFREG) return put_file(u, e, dir, base, entry);
+  if ((r = make_room(u, dir, base, 0, entry))) return r;
   if (type != AE_IFLNK) return put_special(e, type, dir, base, entry);
   // Symlink targets are stored verbatim: absolute ones are legal, and
   // nothing is ever created through them.
