@@ -53,28 +53,18 @@
 #define FOR_run
 #include "ocibox.h"
 #include "generated/flags.h"
-#include <signal.h>
-
-static int container_pid;
-
-static void forward_signal(int sig)
-{
-  if (container_pid > 0) kill(container_pid, sig);
-}
 
 // run -it: the supervisor runs detached from the start and we are its
 // terminal's first client, so the detach keys leave it running (Docker's
 // client does the same); the exit status comes back through status_fd.
-static int run_attached(struct store *st, const char *id, int status_fd)
+static int run_attached(struct store *st, const char *id, int status_fd, const char *keys, int nkeys)
 {
-  static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
-  char keys[8], num[16];
-  int nkeys = detach_keys_parse(FLAG(detach_keys) ? OPTSTR(detach_keys) : "ctrl-p,ctrl-q", keys, 8), sock;
+  char num[16];
+  int sock;
   struct container c;
   ssize_t n;
 
-  if (container_load(st, id, &c) == 0) container_pid = c.pid, container_free(&c);
-  for (size_t k = 0; k < ARRAY_LEN(sigs); k++) signal(sigs[k], forward_signal);
+  if (container_load(st, id, &c) == 0) sig_proxy(c.pid), container_free(&c);
   // (the supervisor listens once the container's terminal is there)
   for (int tries = 0; (sock = pty_attach_connect(id)) < 0; tries++) {
     if (tries == 500) error_exit("%s", applet.why);
@@ -97,8 +87,10 @@ void run_main(void)
   // the terminal is relayed by the supervisor we are)
   int attach = CFG_ATTACH && FLAG(t) && FLAG(i) && !FLAG(d), status_fd = -1;
   char keys[8];
+  int nkeys = 0;
 
-  if (CFG_ATTACH && FLAG(detach_keys) && detach_keys_parse(OPTSTR(detach_keys), keys, 8) < 0)
+  if (CFG_ATTACH &&
+      (nkeys = detach_keys_parse(FLAG(detach_keys) ? OPTSTR(detach_keys) : "ctrl-p,ctrl-q", keys, 8)) < 0)
     error_exit("%s", applet.why);
   xcontainer_create(&o, id);
   if (store_open(&st, STORE_USE) < 0) error_exit("%s", applet.why);
@@ -109,7 +101,7 @@ void run_main(void)
     xexit();
   }
   if (FLAG(d)) puts(id);
-  else if (attach) code = run_attached(&st, id, status_fd);
+  else if (attach) code = run_attached(&st, id, status_fd, keys, nkeys);
   applet.exitval = code;
   xexit();
 }

@@ -229,48 +229,45 @@ static int iptables(char **argv)
   return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+// iptables -t nat OP POSTROUTING -s SUBNET ! -o BR -j MASQUERADE
+static int masquerade(const char *op, const char *br, struct in_addr gw, int prefix)
+{
+  char net[24], a[16];
+  struct in_addr n = {htonl(ntohl(gw.s_addr) & mask_of(prefix))};
+
+  snprintf(net, sizeof(net), "%s/%d", inet_ntop(AF_INET, &n, a, sizeof(a)), prefix);
+  return iptables((char *[]){"iptables", "-w", "-t", "nat", (char *)op, "POSTROUTING", "-s", net,
+                             "!", "-o", (char *)br, "-j", "MASQUERADE", 0});
+}
+
 // Outbound NAT where the host offers it, as Docker sets it up: forwarding
 // on, the bridge's subnet masqueraded when it leaves by another device,
-// and FORWARD letting it through (both checked first, so never twice).
+// and FORWARD letting it through (each checked first, so never twice).
 // Once per bridge made: after a reboot, again. daemon.json "iptables":
 // false leaves the host's firewall alone; with no iptables, nothing.
 static void nat_setup(const char *br, struct in_addr gw, int prefix)
 {
   struct json *opt = json_get(config_load()->tree, "iptables");
-  char net[24], a[16];
-  struct in_addr n = {htonl(ntohl(gw.s_addr) & mask_of(prefix))};
-
-  if (opt && opt->type == JSON_FALSE) return;
-  snprintf(net, sizeof(net), "%s/%d", inet_ntop(AF_INET, &n, a, sizeof(a)), prefix);
-  char *masq[] = {"iptables", "-w", "-t", "nat", "-C", "POSTROUTING", "-s", net, "!", "-o", (char *)br,
-                  "-j", "MASQUERADE", 0};
   char *out[] = {"iptables", "-w", "-C", "FORWARD", "-i", (char *)br, "-j", "ACCEPT", 0};
   char *in[] = {"iptables", "-w", "-C", "FORWARD", "-o", (char *)br, "-m", "conntrack", "--ctstate",
                 "RELATED,ESTABLISHED", "-j", "ACCEPT", 0};
-  char **rules[] = {masq, out, in};
+
+  if (opt && opt->type == JSON_FALSE) return;
   int fd = open("/proc/sys/net/ipv4/ip_forward", O_WRONLY | O_CLOEXEC);
   if (fd >= 0) writeall(fd, "1", 1), close(fd);
-  for (size_t i = 0; i < ARRAY_LEN(rules); i++) {
-    char **r = rules[i], **c = r;
-    while (strcmp(*c, "-C")) c++;
-    if (iptables(r) != 1) continue;  // there already, or no iptables
-    *c = i ? "-I" : "-A";
-    iptables(r);
-  }
+  // (1: checked and not there; anything else: there, or no iptables)
+  if (masquerade("-C", br, gw, prefix) == 1) masquerade("-A", br, gw, prefix);
+  char **fwd[] = {out, in};
+  for (size_t i = 0; i < ARRAY_LEN(fwd); i++)
+    if (iptables(fwd[i]) == 1) fwd[i][2] = "-I", iptables(fwd[i]);
 }
 
-// "iptables MASQUERADE" when the bridge's subnet is masqueraded, for info.
 int net_nat(void)
 {
-  char br[IFNAMSIZ], net[24], a[16];
-  struct in_addr gw, n;
+  char br[IFNAMSIZ];
+  struct in_addr gw;
   int prefix;
-  if (bridge_config(br, &gw, &prefix) < 0) return 0;
-  n.s_addr = htonl(ntohl(gw.s_addr) & mask_of(prefix));
-  snprintf(net, sizeof(net), "%s/%d", inet_ntop(AF_INET, &n, a, sizeof(a)), prefix);
-  char *masq[] = {"iptables", "-w", "-t", "nat", "-C", "POSTROUTING", "-s", net, "!", "-o", br,
-                  "-j", "MASQUERADE", 0};
-  return iptables(masq) == 0;
+  return !bridge_config(br, &gw, &prefix) && masquerade("-C", br, gw, prefix) == 0;
 }
 
 int net_attach(const char *id, int pid, const struct net_addr *na)

@@ -571,6 +571,9 @@ void xcheck_limits(const struct create_opts *o);
 // With status_fd (run -it): the supervisor waits for the terminal's first
 // client and writes the first exit status to *status_fd's pipe.
 int container_start(struct store *st, const char *id, int detach, int interactive, int *status_fd);
+// Docker's sig-proxy: INT TERM HUP QUIT USR1 USR2 we get go to pid (0:
+// the container supervise starts); -1: back to the defaults.
+void sig_proxy(int pid);
 
 // ---- restart policies (lib/policy.c) -----------------------------------
 

@@ -16,6 +16,13 @@ static void forward_signal(int sig)
   if (child_pid > 0) kill(child_pid, sig);
 }
 
+void sig_proxy(int pid)
+{
+  static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+  if (pid > 0) child_pid = pid;
+  for (size_t k = 0; k < ARRAY_LEN(sigs); k++) signal(sigs[k], pid < 0 ? SIG_DFL : forward_signal);
+}
+
 // A NULL-terminated vector over a JSON string array (first prepended).
 static char **strv(const struct json *a, const char *first)
 {
@@ -298,8 +305,7 @@ int container_start(struct store *st, const char *id, int detach, int interactiv
       fail(EIO, "%s", strchrnul(msg, ' ') + !!*strchrnul(msg, ' '));
     }
   } else {
-    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
-    for (size_t k = 0; k < ARRAY_LEN(sigs); k++) signal(sigs[k], forward_signal);
+    sig_proxy(0);  // (supervise names the container's pid)
     cs.shim_pid = getpid();
     // Docker logs attached containers too (not what goes through a terminal)
     int logged = CFG_LOGGER && !tty && !logger_start(st, id, 1, &logger);
@@ -310,7 +316,7 @@ int container_start(struct store *st, const char *id, int detach, int interactiv
       fflush(0);
       if (!fork()) {
         detach_stdio(st, id);
-        for (size_t k = 0; k < ARRAY_LEN(sigs); k++) signal(sigs[k], SIG_DFL);
+        sig_proxy(-1);
         cs.shim_pid = getpid();
         supervise_on(st, &c, &rs, &lim, code, tty, 0, &cs);
       }

@@ -229,7 +229,7 @@ podman_inner() {
   RESULTS=$B/results
   hide_cgroup2 || { fail pm_run "could not hide the cgroup2 mount"; return; }
   local u=(--network none --ulimit nofile=20000:20000 --ulimit nproc=32768:32768)
-  pm_cmd pull
+  pm_cmd big
   measure $RUN_N 3 30 : "${PMCMD[@]}" run --rm --cgroup-parent /$PMCG "${u[@]}" "$IMG" true
   result pm_run
   measure $RUN_N 3 30 : "${PMCMD[@]}" run --rm --cgroups=disabled "${u[@]}" "$IMG" true
@@ -422,29 +422,39 @@ fi
 
 # ---- pull (issue 3) -----------------------------------------------------
 echo "== pull"
-reset_pull() { rm -rf "$B/pull-root"; }
-reset_skopeo_pull() { rm -rf "$B/skopeo-pull"; }
-measure $BIG_N 2 60 reset_pull "$BIN" --root "$B/pull-root" --config "$B/etc/daemon.json" pull "$IMG"
-result ob_pull
-if command -v skopeo >/dev/null; then
-  measure $BIG_N 2 60 reset_skopeo_pull skopeo copy -q --insecure-policy --src-cert-dir "$R/pki-ca" \
-    "docker://$IMG" "oci:$B/skopeo-pull:big"
-  result sk_pull
-else fail sk_pull "skopeo not installed"; fi
-rm -rf "$B/skopeo-pull"
+# pull_rows SUFFIX IMAGE: ocibox, skopeo and podman pull IMAGE into fresh
+# stores ($B/pull-SUFFIX, skopeo-SUFFIX, pm-SUFFIX, kept for what follows),
+# as ob_pull_SUFFIX, sk_pull_SUFFIX, pm_pull_SUFFIX.
+pull_rows() {
+  local k=$1 img=$2
+  reset_pull() { rm -rf "$B/pull-$k"; }
+  reset_skopeo_pull() { rm -rf "$B/skopeo-$k"; }
+  reset_pm_pull() { rm -rf "$B/pm-$k"; }
+  measure $BIG_N 2 60 reset_pull "$BIN" --root "$B/pull-$k" --config "$B/etc/daemon.json" pull "$img"
+  result ob_pull_$k
+  if command -v skopeo >/dev/null; then
+    measure $BIG_N 2 60 reset_skopeo_pull skopeo copy -q --insecure-policy --src-cert-dir "$R/pki-ca" \
+      "docker://$img" "oci:$B/skopeo-$k:t"
+    result sk_pull_$k
+  else fail sk_pull_$k "skopeo not installed"; fi
+  rm -rf "$B/skopeo-$k"
+  if [ -z "$pm_ok" ]; then
+    pm_cmd $k
+    measure $BIG_N 2 60 reset_pm_pull "${PMCMD[@]}" pull -q --cert-dir "$R/pki-ca" "$img"
+    result pm_pull_$k
+  else fail pm_pull_$k "$pm_ok"; fi
+}
+pull_rows big "$IMG"
 if [ -z "$pm_ok" ]; then
-  reset_pm_pull() { rm -rf "$B/pm-pull"; }
-  pm_cmd pull
-  measure $BIG_N 2 60 reset_pm_pull "${PMCMD[@]}" pull -q --cert-dir "$R/pki-ca" "$IMG"
-  result pm_pull
+  pm_cmd big
   # podman's store for run and save: the last pull's, where it is (its
   # database holds its paths), or a pull now
   if ! "${PMCMD[@]}" image exists "$IMG" 2>/dev/null; then
-    rm -rf "$B/pm-pull"
+    rm -rf "$B/pm-big"
     "${PMCMD[@]}" pull -q --cert-dir "$R/pki-ca" "$IMG" >/dev/null 2>"$B/err" ||
       pm_ok="podman pull failed: $(tail -n1 "$B/err")"
   fi
-else fail pm_pull "$pm_ok"; fi
+fi
 
 # ---- pull of a 20,000-file image (issue 3) --------------------------------
 # Per-file costs (headers, creates, metadata) rather than bytes: busybox
@@ -473,31 +483,17 @@ if [ -z "$files_ok" ] && ! { command -v skopeo >/dev/null &&
   files_ok="could not push the 20,000-file image (skopeo)"
 fi
 if [ -z "$files_ok" ]; then
-  reset_pull_files() { rm -rf "$B/pull-files"; }
-  measure $BIG_N 2 60 reset_pull_files "$BIN" --root "$B/pull-files" --config "$B/etc/daemon.json" pull "$IMG2"
-  result ob_pull_files
-  rm -rf "$B/pull-files"
-  reset_skopeo_files() { rm -rf "$B/skopeo-files"; }
-  measure $BIG_N 2 60 reset_skopeo_files skopeo copy -q --insecure-policy --src-cert-dir "$R/pki-ca" \
-    "docker://$IMG2" "oci:$B/skopeo-files:files"
-  result sk_pull_files
-  rm -rf "$B/skopeo-files"
-  if [ -z "$pm_ok" ]; then
-    reset_pm_files() { rm -rf "$B/pm-files"; }
-    pm_cmd files
-    measure $BIG_N 2 60 reset_pm_files "${PMCMD[@]}" pull -q --cert-dir "$R/pki-ca" "$IMG2"
-    result pm_pull_files
-    rm -rf "$B/pm-files"
-  else fail pm_pull_files "$pm_ok"; fi
+  pull_rows files "$IMG2"
+  rm -rf "$B/pull-files" "$B/pm-files"
 else
   fail ob_pull_files "$files_ok"; fail sk_pull_files "$files_ok"; fail pm_pull_files "$files_ok"
 fi
 
 # The store the rest uses: the last pull's, or a pull now.
-if [ -d "$B/pull-root" ] && "$BIN" --root "$B/pull-root" images -q "$IMG" 2>/dev/null | grep -q .; then
-  mv "$B/pull-root" "$B/root"
+if [ -d "$B/pull-big" ] && "$BIN" --root "$B/pull-big" images -q "$IMG" 2>/dev/null | grep -q .; then
+  mv "$B/pull-big" "$B/root"
 else
-  rm -rf "$B/pull-root"
+  rm -rf "$B/pull-big"
   "${O[@]}" pull -q "$IMG" >/dev/null 2>"$B/err" || echo "bench: ocibox pull failed: $(tail -n1 "$B/err")"
 fi
 
@@ -645,7 +641,7 @@ if command -v skopeo >/dev/null; then
 else fail sk_save "skopeo not installed"; fi
 if [ -z "$pm_ok" ]; then
   reset_pm_save() { rm -f "$B/pm.tar"; }
-  pm_cmd pull
+  pm_cmd big
   measure $BIG_N 2 60 reset_pm_save "${PMCMD[@]}" save -q -o "$B/pm.tar" "$IMG"
   result pm_save
 else fail pm_save "$pm_ok"; fi
@@ -674,7 +670,7 @@ else
   fail sk_load "no archive to load (both saves failed)"
   fail pm_load "no archive to load (both saves failed)"
 fi
-rm -rf "$B/ob.tar" "$B/sk.tar" "$B/pm.tar" "$B/pm-pull"
+rm -rf "$B/ob.tar" "$B/sk.tar" "$B/pm.tar" "$B/pm-big"
 
 # ---- the table -------------------------------------------------------------
 # ROW NAME OB_KEY PEER_LABEL PEER_KEY TARGET_KIND TARGET_TEXT
@@ -729,8 +725,8 @@ line() { # NAME OB_KEY PEER_LABEL PEER_KEY KINDS TARGET_TEXT [RSS]
   n=$(get "$2" 4)
   printf "$fmt" "$1" "${n:--}" "$ow" "$orss" "$3" "$pw" "$prss" "$r" "$6" "$(holds "$5" "$2" "$4")"
 }
-line "pull 100MB" ob_pull "podman pull" pm_pull ratio:0.6,rss:8192 "wall<=0.6x podman, RSS<=8MiB"
-line "pull 100MB" ob_pull "skopeo copy docker:// oci:" sk_pull - "(reference)"
+line "pull 100MB" ob_pull_big "podman pull" pm_pull_big ratio:0.6,rss:8192 "wall<=0.6x podman, RSS<=8MiB"
+line "pull 100MB" ob_pull_big "skopeo copy docker:// oci:" sk_pull_big - "(reference)"
 line "pull 20k files" ob_pull_files "podman pull" pm_pull_files ratio:0.6,rss:8192 "wall<=0.6x podman, RSS<=8MiB"
 line "pull 20k files" ob_pull_files "skopeo copy docker:// oci:" sk_pull_files - "(reference)"
 line "run --rm true" ob_run "crun run (cgroupfs)" crun_run ratio:0.8 "wall<=0.8x crun"
