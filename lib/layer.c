@@ -39,6 +39,10 @@ struct unpack {
   int root;              // the staging directory
   int no_openat2;        // the kernel (or a seccomp filter) refuses it
   int src_failed;        // src.read failed: applet.why says why
+  int fresh_owner;       // a new file is ours (euid, egid), no setgid dir above
+  uid_t euid;
+  gid_t egid;
+  mode_t umask;
   uint64_t total;        // tar bytes read
   int cachefd;           // O_PATH fd of the directory `cached`, or -1
   char cached[PATH_MAX]; // "" when nothing is cached
@@ -190,9 +194,12 @@ static int make_room(struct unpack *u, int dir, const char *name, int isdir, con
 
 // Owner, xattrs, mode and times, in the order that keeps them all (chown
 // clears setuid bits and file capabilities). fd is the entry itself, or -1
-// to reach it as dir/name without following it.
-static int set_meta(struct archive_entry *e, int fd, int dir, const char *name,
-                    const char *entry)
+// to reach it as dir/name without following it. done says what the
+// create already gave the entry: SET_OWNER, SET_MODE.
+#define SET_OWNER 1
+#define SET_MODE 2
+static int set_meta(struct unpack *u, struct archive_entry *e, int fd, int dir, const char *name,
+                    const char *entry, int done)
 {
   mode_t type = archive_entry_filetype(e);
   uid_t uid = archive_entry_uid(e);
@@ -203,7 +210,8 @@ static int set_meta(struct archive_entry *e, int fd, int dir, const char *name,
   size_t len;
   char proc[PATH_MAX + 32];
 
-  if (fd >= 0 ? fchown(fd, uid, gid) : fchownat(dir, name, uid, gid, AT_SYMLINK_NOFOLLOW))
+  if (!(done & SET_OWNER) &&
+      (fd >= 0 ? fchown(fd, uid, gid) : fchownat(dir, name, uid, gid, AT_SYMLINK_NOFOLLOW)))
     return fail(errno, "layer: %s: chown: %s", entry, strerror(errno));
   // Symlinks and devices have no fd to set xattrs through: their path
   // through our own fd of the parent.
@@ -217,7 +225,9 @@ static int set_meta(struct archive_entry *e, int fd, int dir, const char *name,
     if (errno != ENOTSUP && errno != EPERM)  // best effort, like Docker
       return fail(errno, "layer: %s: xattr %s: %s", entry, key, strerror(errno));
   }
-  if (type != AE_IFLNK &&
+  // A setgid directory makes the group of what is created below it.
+  if (type == AE_IFDIR && (archive_entry_perm(e) & S_ISGID)) u->fresh_owner = 0;
+  if (type != AE_IFLNK && !(done & SET_MODE) &&
       (fd >= 0 ? fchmod(fd, archive_entry_perm(e) & 07777)
                : fchmodat(dir, name, archive_entry_perm(e) & 07777, 0)))
     return fail(errno, "layer: %s: chmod: %s", entry, strerror(errno));
@@ -240,15 +250,21 @@ static int tar_fail(struct unpack *u, const char *entry)
 static int put_file(struct unpack *u, struct archive_entry *e, int dir, const char *name,
                     const char *entry)
 {
-  int fd = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600), r;
+  // Creation costs most per file: what the create can set (mode bits the
+  // umask leaves, the owner a new file gets anyway) needs no call after.
+  mode_t perm = archive_entry_perm(e) & 07777;
+  int done = (perm & (07000 | u->umask)) ? 0 : SET_MODE, fd, r;
   const void *p;
   size_t n;
   la_int64_t off, end = 0;
 
+  if (u->fresh_owner && archive_entry_uid(e) == u->euid && archive_entry_gid(e) == u->egid)
+    done |= SET_OWNER;
   // Most entries are new: no probe before, O_EXCL tells when one is due.
+  fd = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, done ? perm : 0600);
   if (fd < 0 && errno == EEXIST) {
     if ((r = make_room(u, dir, name, 0, entry))) return r;
-    fd = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    fd = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, done ? perm : 0600);
   }
   if (fd < 0) return fail(errno, "layer: %s: %s", entry, strerror(errno));
   // Sparse files come as blocks at offsets: the gaps stay holes.
@@ -276,7 +292,7 @@ static int put_file(struct unpack *u, struct archive_entry *e, int dir, const ch
     goto out;
   }
   u->st->bytes += archive_entry_size(e);
-  r = set_meta(e, fd, dir, name, entry);
+  r = set_meta(u, e, fd, dir, name, entry, done);
 out:
   close(fd);
   return r;
@@ -292,7 +308,7 @@ static int put_dir(struct unpack *u, struct archive_entry *e, int dir, const cha
     return fail(errno, "layer: %s: mkdir: %s", entry, strerror(errno));
   if ((fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
     return fail(errno, "layer: %s: %s", entry, strerror(errno));
-  r = set_meta(e, fd, dir, name, entry);
+  r = set_meta(u, e, fd, dir, name, entry, 0);
   close(fd);
   if (r) return r;
   if (u->ndirs == u->cap) u->dirs = xrealloc(u->dirs, (u->cap = 2 * u->cap + 16) * sizeof(*u->dirs));
@@ -348,7 +364,7 @@ static int put_link(struct unpack *u, struct archive_entry *e, int dir, const ch
   return r;
 }
 
-static int put_special(struct archive_entry *e, mode_t type, int dir, const char *name,
+static int put_special(struct unpack *u, struct archive_entry *e, mode_t type, int dir, const char *name,
                        const char *entry)
 {
   dev_t dev = 0;
@@ -360,7 +376,7 @@ static int put_special(struct archive_entry *e, mode_t type, int dir, const char
     dev = makedev(maj, min);
   }
   if (mknodat(dir, name, type | 0600, dev)) return fail(errno, "layer: %s: mknod: %s", entry, strerror(errno));
-  return set_meta(e, -1, dir, name, entry);
+  return set_meta(u, e, -1, dir, name, entry, 0);
 }
 
 // dir/.wh.NAME hides NAME of the lower layers: overlayfs's whiteout is a
@@ -416,12 +432,12 @@ static int put_entry(struct unpack *u, struct archive_entry *e)
     return fail(EINVAL, "layer: %s: unsupported entry type 0%o", entry, (unsigned)type);
   if (type == AE_IFREG) return put_file(u, e, dir, base, entry);
   if ((r = make_room(u, dir, base, 0, entry))) return r;
-  if (type != AE_IFLNK) return put_special(e, type, dir, base, entry);
+  if (type != AE_IFLNK) return put_special(u, e, type, dir, base, entry);
   // Symlink targets are stored verbatim: absolute ones are legal, and
   // nothing is ever created through them.
   if (symlinkat(archive_entry_symlink(e) ? archive_entry_symlink(e) : "", dir, base))
     return fail(errno, "layer: %s: symlink: %s", entry, strerror(errno));
-  return set_meta(e, -1, dir, base, entry);
+  return set_meta(u, e, -1, dir, base, entry, 0);
 }
 
 // Directory times last: creating entries inside changes them.
@@ -491,6 +507,7 @@ int layer_unpack(struct reader src, int dirfd, struct layer_stats *st)
 int tar_unpack(struct reader src, int dirfd, struct layer_stats *st, const struct unpack_opts *o)
 {
   struct unpack *u = xzalloc(sizeof(*u));
+  struct stat sb;
   int r;
 
   *st = (struct layer_stats){0};
@@ -500,6 +517,11 @@ int tar_unpack(struct reader src, int dirfd, struct layer_stats *st, const struc
   u->no_openat2 = o && o->follow;  // symlinks resolved by the kernel, in a chroot
   u->root = dirfd;
   u->cachefd = -1;
+  umask(u->umask = umask(0));
+  u->euid = geteuid();
+  u->egid = getegid();
+  // Only a layer's staging directory is known to be new all through.
+  u->fresh_owner = !o && !fstat(dirfd, &sb) && !(sb.st_mode & S_ISGID);
   if (!(u->a = archive_read_new()) || archive_read_support_format_tar(u->a))
     error_exit("libarchive: out of memory");
   r = unpack(u);
