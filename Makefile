@@ -32,7 +32,7 @@ LDFLAGS := -static -no-pie -Wl,--gc-sections -Wl,--build-id=none \
   -Wl,-Map,$(O)/ocibox.map -L$(SYSROOT)/lib $(EXTRA_LDFLAGS)
 
 # Libraries: the core always, the rest when the config asks for them.
-lib-y := lib/main.c lib/args.c lib/xfuncs.c lib/buf.c lib/json.c lib/ref.c \
+lib-y := lib/main.c lib/malloc.c lib/args.c lib/xfuncs.c lib/buf.c lib/json.c lib/ref.c \
   lib/fmt.c lib/config.c lib/sysinfo.c lib/digest.c lib/store.c lib/base64.c \
   lib/url.c lib/http.c lib/registry.c lib/auth.c lib/table.c lib/images.c
 lib-$(CONFIG_TLS) += lib/tls.c
