@@ -95,8 +95,10 @@ void exec_main(void)
   if (FLAG(t) && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, console)) perror_exit("socketpair");
   if (FLAG(t)) pty_size(&rs.rows, &rs.cols);
   fflush(0);
-  pid_t pid = fork();
-  if (pid < 0) perror_exit("fork");
+  // vfork: no page tables copied, no page faulted in twice. The child
+  // never returns from here: it execs or _exits, and we wait till then.
+  pid_t pid = vfork();
+  if (pid < 0) perror_exit("vfork");
   if (!pid) {
     close(errp[0]);
     rs.err_fd = errp[1];

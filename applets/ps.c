@@ -203,8 +203,9 @@ void ps_main(void)
     if (errno != ENOENT) error_exit("%s", applet.why);
   } else {
     ids = container_ids(&st);
+    size_t cap = 0;
     for (l = ids; l; l = l->next) {
-      cs = xrealloc(cs, (n + 1) * sizeof(*cs));
+      if (n == cap) cs = xrealloc(cs, (cap = 2 * cap + 16) * sizeof(*cs));
       if (container_load(&st, l->s, cs + n) == 0) n++;
     }
     strlist_free(ids);

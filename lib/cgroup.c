@@ -34,15 +34,18 @@ static char *self_path(const char *ctrl)
 static char *dir_of(const char *ctrl, const char *id, int create)
 {
   if (!ctrl) return xmprintf("/sys/fs/cgroup/ocibox/%s", id);  // v2
-  char *d = xmprintf("/sys/fs/cgroup/%s", ctrl);
-  // Not mounted: a mkdir would only make a plain directory in the tmpfs.
-  if (create && access(d, F_OK)) {
-    free(d);
-    return 0;
+  char *d = xmprintf("/sys/fs/cgroup/%s/ocibox/%s", ctrl, id), root[64];
+  // All there but the leaf, mostly: one mkdir (exec joins an existing one).
+  if (create ? !mkdir(d, 0755) || errno == EEXIST : !access(d, F_OK)) return d;
+  if (create) {
+    // Not mounted: a mkdir would only make a plain directory in the tmpfs.
+    snprintf(root, sizeof(root), "/sys/fs/cgroup/%s", ctrl);
+    if (access(root, F_OK)) {
+      free(d);
+      return 0;
+    }
+    if (!mkdir_p(d, 0755)) return d;
   }
-  free(d);
-  d = xmprintf("/sys/fs/cgroup/%s/ocibox/%s", ctrl, id);
-  if (create ? !mkdir_p(d, 0755) : !access(d, F_OK)) return d;
   free(d);
   char *self = self_path(ctrl);
   d = xmprintf("/sys/fs/cgroup/%s%s/ocibox/%s", ctrl, strcmp(self, "/") ? self : "", id);

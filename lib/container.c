@@ -103,10 +103,11 @@ int container_find(struct store *s, const char *what, char id[65])
   size_t n = strlen(what);
 
   if (*what == '/') what++, n--;
-  // A full name wins, then a full id, then a unique id prefix (Docker's order).
-  if (container_name_taken(s, what, id)) found = 1;
+  // A full id wins, then a full name, then a unique id prefix (moby's
+  // GetContainer): an id needs no config read.
   for (l = ids; l && !found; l = l->next)
     if (!strcmp(l->s, what)) strcpy(id, l->s), found = 1;
+  if (!found && container_name_taken(s, what, id)) found = 1;
   if (!found && n && strspn(what, "0123456789abcdef") == n) {
     for (l = ids; l; l = l->next)
       if (!strncmp(l->s, what, n)) {
