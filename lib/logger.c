@@ -1,6 +1,6 @@
-// logger.c: Docker's json-file log driver. A small process beside the
-// supervisor reads the container's stdout and stderr through two pipes and
-// appends one JSON object per line to containers/<id>/container.log:
+// logger.c: Docker's json-file log driver. The supervisor reads the
+// container's stdout and stderr through two pipes while it waits for it,
+// and appends one JSON object per line to containers/<id>/container.log:
 //   {"log":"hello\n","stream":"stdout","time":"2026-11-23T10:00:00.123456789Z"}
 // rotating it by daemon.json's log-opts max-size and max-file. The reading
 // side (logs, attach) turns the entries back into output.
@@ -10,13 +10,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#define LOG_LINE 16384  // Docker's copier: a longer line is split, as partials
-
-struct log_file {
-  const char *path;
-  long long max_size, size;  // max_size 0: never rotated
-  int max_file, fd;
-};
+#define LOG_LINE sizeof(((struct logger *)0)->line[0])
 
 // go-units RAMInBytes: "10m", "1.5g", "512KiB", "1024"; 0 when unset or bad.
 static long long log_size(const char *s)
@@ -92,90 +86,106 @@ static void log_entry(struct log_file *f, int err, const char *s, size_t n)
   buf_free(&b);
 }
 
-// The logger process: both pipes read until their end (tee[]: copies for
-// an attached caller, or -1), each line an entry; never returns.
-static NORETURN void log_run(struct log_file *f, int fd[2], int tee[2])
+// What pipe i has now, entry by entry; 0 at its end (or nothing to read).
+static int log_read(struct logger *lg, int i)
 {
-  struct {
-    char b[LOG_LINE];
-    size_t n;
-  } s[2] = {0};
-  int open_n = 2;
+  char *b = lg->line[i];
+  ssize_t n;
 
-  log_open(f);
-  while (open_n) {
-    struct pollfd p[2] = {{fd[0], POLLIN, 0}, {fd[1], POLLIN, 0}};
-    if (poll(p, 2, -1) < 0) continue;
-    for (int i = 0; i < 2; i++) {
-      if (!p[i].revents) continue;
-      ssize_t n = read(fd[i], s[i].b + s[i].n, LOG_LINE - s[i].n);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {  // the end: a partial last line is an entry of its own
-        if (s[i].n) log_entry(f, i, s[i].b, s[i].n);
-        close(fd[i]);
-        fd[i] = -1;
-        open_n--;
-        continue;
-      }
-      if (tee[i] >= 0 && writeall(tee[i], s[i].b + s[i].n, n) < 0) tee[i] = -1;
-      s[i].n += n;
-      char *p0 = s[i].b, *end = p0 + s[i].n, *nl;
-      for (; (nl = memchr(p0, '\n', end - p0)); p0 = nl + 1) log_entry(f, i, p0, nl + 1 - p0);
-      if (p0 == s[i].b && s[i].n == LOG_LINE) log_entry(f, i, p0, LOG_LINE), p0 = end;
-      memmove(s[i].b, p0, s[i].n = end - p0);
-    }
+  while ((n = read(lg->fd[i], b + lg->n[i], LOG_LINE - lg->n[i])) < 0 && errno == EINTR);
+  if (n <= 0) return 0;
+  if (lg->tee && writeall(i ? lg->err : lg->out, b + lg->n[i], n) < 0) lg->tee = 0;
+  lg->n[i] += n;
+  char *p = b, *end = b + lg->n[i], *nl;
+  for (; (nl = memchr(p, '\n', end - p)); p = nl + 1) log_entry(&lg->f, i, p, nl + 1 - p);
+  if (p == b && lg->n[i] == LOG_LINE) log_entry(&lg->f, i, p, LOG_LINE), p = end;
+  memmove(b, p, lg->n[i] = end - p);
+  return 1;
+}
+
+static void on_child(int sig)
+{
+  (void)sig;  // (only to end a ppoll)
+}
+
+int logger_wait(struct logger *lg, int pid, int idle)
+{
+  struct sigaction sa = {.sa_handler = on_child}, old;
+  sigset_t chld, orig, waiting;
+  int status = 0, quiet = 0, n;
+  pid_t r;
+
+  // SIGCHLD blocked but while in ppoll: an end is never missed.
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  sigaction(SIGCHLD, &sa, &old);
+  sigprocmask(SIG_BLOCK, &chld, &orig);
+  waiting = orig;
+  sigdelset(&waiting, SIGCHLD);
+  while (!(r = waitpid(pid, &status, WNOHANG)) || (r < 0 && errno == EINTR)) {
+    struct pollfd p[2] = {{lg->fd[0], POLLIN, 0}, {lg->fd[1], POLLIN, 0}};
+    // After a quiet second a detached container's wait may be long.
+    if (idle && quiet) n = idle_syscall(SYS_ppoll, (long)p, 2, 0, (long)&waiting, sizeof(long));
+    else n = ppoll(p, 2, &(struct timespec){1, 0}, &waiting);
+    quiet = !n;
+    for (int i = 0; i < 2 && n > 0; i++)
+      if (p[i].revents) log_read(lg, i);
   }
-  _exit(0);
+  // Its namespace's processes are gone with it: what they wrote is here.
+  for (int i = 0; i < 2; i++)
+    while (log_read(lg, i));
+  sigprocmask(SIG_SETMASK, &orig, 0);
+  sigaction(SIGCHLD, &old, 0);
+  return status;
 }
 
 int logger_start(struct store *st, const char *id, int tee, struct logger *lg)
 {
   struct json *opts = json_get(config_load()->tree, "log-opts");
   const char *mf = json_get_str(opts, "max-file");
-  struct log_file f = {
+  int out[2], err[2];
+
+  lg->f = (struct log_file){
     .path = container_path(st, id, "container.log"),
     .max_size = log_size(json_get_str(opts, "max-size")),
     .max_file = mf && atoi(mf) > 0 ? atoi(mf) : 1,
   };
-  int out[2], err[2];
-
+  lg->n[0] = lg->n[1] = 0;
+  lg->tee = tee;
   fflush(0);
   lg->out = tee ? fcntl(1, F_DUPFD_CLOEXEC, 3) : open("/dev/null", O_WRONLY | O_CLOEXEC);
   lg->err = fcntl(tee ? 2 : lg->out, F_DUPFD_CLOEXEC, 3);
+  // (read ends non-blocking: what is left is read without waiting)
   if (lg->out < 0 || lg->err < 0 || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) ||
-      (lg->pid = fork()) < 0)
+      fcntl(out[0], F_SETFL, O_NONBLOCK) || fcntl(err[0], F_SETFL, O_NONBLOCK))
     return fail(errno, "logger: %s", strerror(errno));
-  if (!lg->pid) {
-    // Nothing of the supervisor's stays open here (the ready pipe of
-    // run -d, the store's locks): only the pipes and the tee's copies.
-    int keep[4] = {out[0], err[0], tee ? lg->out : -1, tee ? lg->err : -1};
-    for (int fd = 0; fd < 1024; fd++)
-      if (fd != keep[0] && fd != keep[1] && fd != keep[2] && fd != keep[3]) close(fd);
-    syscall(SYS_close_range, 1024, ~0U, 0);
-    // It outlives Ctrl-C and the like, to drain the pipes to their end.
-    static const int sigs[] = {SIGINT, SIGQUIT, SIGHUP, SIGTERM};
-    for (size_t k = 0; k < ARRAY_LEN(sigs); k++) signal(sigs[k], SIG_IGN);
-    drop_code_pages();
-    log_run(&f, (int[]){out[0], err[0]}, keep + 2);
-  }
-  free((char *)f.path);
+  log_open(&lg->f);
+  lg->fd[0] = out[0];
+  lg->fd[1] = err[0];
   dup2(out[1], 1);
   dup2(err[1], 2);
-  close(out[0]);
   close(out[1]);
-  close(err[0]);
   close(err[1]);
+  lg->on = 1;
   return 0;
 }
 
 void logger_stop(struct logger *lg)
 {
+  if (!lg->on) return;
+  fflush(0);
   dup2(lg->out, 1);
   dup2(lg->err, 2);
   close(lg->out);
   close(lg->err);
-  // Docker waits as long for its copier before the container counts as stopped.
-  for (int i = 0; i < 200 && !waitpid(lg->pid, 0, WNOHANG); i++) usleep(10000);
+  for (int i = 0; i < 2; i++) {
+    while (log_read(lg, i));
+    if (lg->n[i]) log_entry(&lg->f, i, lg->line[i], lg->n[i]);  // a last line without its end
+    close(lg->fd[i]);
+  }
+  if (lg->f.fd >= 0) close(lg->f.fd);
+  free((char *)lg->f.path);
+  lg->on = 0;
 }
 
 // ---- the reading side: logs, attach -------------------------------------

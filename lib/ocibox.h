@@ -122,7 +122,10 @@ int fsync_dir_at(int dirfd, const char *path);
 int exists_at(int dirfd, const char *path);
 // Bytes of regular files under dirfd (closed when done).
 int64_t du_at(int dirfd);
-void drop_code_pages(void);  // before a long wait: the code's pages back
+// A blocking system call (wait4, ppoll) made with the least memory mapped.
+long idle_syscall(long nr, long a, long b, long c, long d, long e);
+struct pollfd;
+int idle_poll(struct pollfd *p, unsigned long n);  // poll(p, n, -1), idle after 1 s
 // poll() one fd for ev, retrying on EINTR; -1 (ETIMEDOUT) on timeout.
 int fd_wait(int fd, short ev, int timeout_ms);
 // Docker's prune prompt on stdout; 1 when answered y.
@@ -623,15 +626,27 @@ void net_state(const struct net_addr *na, struct buf *out);
 
 // ---- json-file logs (lib/logger.c) -----------------------------------
 
-// Fork the logger: containers/<id>/container.log gets Docker's json-file
-// entries (rotated by daemon.json's log-opts max-size, max-file) for what
-// fds 1 and 2, pipes to it from here on, carry; with tee it copies them to
-// the old fds 1 and 2 too (attached runs). 0, or -1 + why.
+// The supervisor's json-file logger (one process, as conmon):
+// containers/<id>/container.log gets Docker's entries (rotated by
+// daemon.json's log-opts max-size, max-file) for what fds 1 and 2, pipes
+// from here on, carry; with tee it copies them to the old fds 1 and 2 too
+// (attached runs). 0, or -1 + why.
+struct log_file {
+  const char *path;
+  long long max_size, size;  // max_size 0: never rotated
+  int max_file, fd;
+};
 struct logger {
-  int pid, out, err;  // out, err: the old fds 1 and 2 (/dev/null without tee)
+  int on, out, err;  // out, err: the old fds 1 and 2 (/dev/null without tee)
+  int fd[2], tee;    // the pipes' read ends
+  struct log_file f;
+  size_t n[2];             // the start of a line not yet ended, in line[i]
+  char line[2][16384];     // (Docker's copier splits longer lines)
 };
 int logger_start(struct store *st, const char *id, int tee, struct logger *lg);
-// Fds 1 and 2 back as they were; up to 2 s for the logger to drain.
+// Log until pid ends; its wait status. idle: the wait may be long.
+int logger_wait(struct logger *lg, int pid, int idle);
+// Fds 1 and 2 back as they were, what is left in the pipes logged.
 void logger_stop(struct logger *lg);
 struct log_opts {
   long long tail;                // the last N entries; -1: all

@@ -64,7 +64,6 @@ NORETURN void proxy_run(int netns, struct port_binding *b, size_t n)
   static char dgram[65536];
 
   prctl(PR_SET_PDEATHSIG, SIGKILL);
-  drop_code_pages();
   signal(SIGCHLD, SIG_IGN);  // connections reap themselves
   // The terminal's ^C is for the container, not for us.
   signal(SIGINT, SIG_IGN);
@@ -85,7 +84,8 @@ NORETURN void proxy_run(int netns, struct port_binding *b, size_t n)
       i++;
     }
     size_t polled = nflows;
-    if (poll(p, n + polled, 10000) <= 0) continue;
+    // (UDP flows expire: a timeout while there are any)
+    if ((polled ? poll(p, n + polled, 10000) : idle_poll(p, n)) <= 0) continue;
     for (size_t i = 0; i < n; i++) {
       if (!p[i].revents) continue;
       if (!b[i].udp) {

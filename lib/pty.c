@@ -199,7 +199,7 @@ void pty_serve(int master, const char *id, int wait_first)
   for (;;) {
     struct pollfd p[10] = {{master, POLLIN, 0}, {lfd, POLLIN, 0}};
     for (int i = 0; i < n; i++) p[2 + i] = (struct pollfd){clients[i], POLLIN, 0};
-    if (poll(p, 2 + n, -1) < 0) {
+    if (idle_poll(p, 2 + n) < 0) {
       if (errno == EINTR) continue;
       break;
     }

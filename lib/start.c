@@ -6,6 +6,7 @@
 #include "ocibox.h"
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 static int child_pid;
@@ -137,13 +138,16 @@ static int supervise(struct store *st, const struct container *c, struct run_spe
     // (the proxy must not hold the ready pipe: run -d waits for its end)
     if (ready_fd >= 0) close(ready_fd);
     if (CFG_PUBLISH && npb) proxy = start_proxy(sp.pid, pb, npb);
-    if (detached) drop_code_pages();
     if (console >= 0) {
       int master = pty_receive(console);
       if (master >= 0 && detached) pty_serve(master, id, detached == 2);
       else if (master >= 0) pty_relay(master, master, relay_stdin, 0, 0);
     }
-    while (waitpid(sp.pid, &status, 0) < 0 && errno == EINTR);
+    // (detached: a supervisor waits there for hours, with little mapped)
+    if (CFG_LOGGER && logger.on) status = logger_wait(&logger, sp.pid, detached);
+    else
+      while ((detached ? idle_syscall(SYS_wait4, sp.pid, (long)&status, 0, 0, 0) : waitpid(sp.pid, &status, 0)) < 0 &&
+             errno == EINTR);
     code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
   if (proxy > 0) {
@@ -308,9 +312,9 @@ int container_start(struct store *st, const char *id, int detach, int interactiv
     sig_proxy(0);  // (supervise names the container's pid)
     cs.shim_pid = getpid();
     // Docker logs attached containers too (not what goes through a terminal)
-    int logged = CFG_LOGGER && !tty && !logger_start(st, id, 1, &logger);
+    if (CFG_LOGGER && !tty) logger_start(st, id, 1, &logger);
     code = supervise(st, &c, &rs, &lim, console[0], interactive, -1, 0, &cs);
-    if (logged) logger_stop(&logger);
+    if (CFG_LOGGER) logger_stop(&logger);
     // Docker's client returns here; the restarts go on in the background.
     if (CFG_RESTART_POLICIES && code >= 0 && policy_should_restart(st, id, cs.exit_code, 0)) {
       fflush(0);

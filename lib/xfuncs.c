@@ -4,8 +4,10 @@
 #include <dirent.h>
 #include <elf.h>
 #include <link.h>
+#include <poll.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 
 // Like toybox: a reported error makes the exit status non-zero.
 static void verror(int err, const char *fmt, va_list ap)
@@ -377,21 +379,65 @@ int confirm(const char *warning)
   return fgets(line, sizeof(line), stdin) && (*line == 'y' || *line == 'Y');
 }
 
+// A system call without libc: libc's wrapper is code on another page.
+static inline long raw_syscall(long nr, long a, long b, long c, long d, long e)
+{
+#if defined(__x86_64__)
+  register long r10 __asm__("r10") = d, r8 __asm__("r8") = e;
+  __asm__ volatile("syscall"
+                   : "+a"(nr)
+                   : "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8)
+                   : "rcx", "r11", "memory");
+  return nr;
+#elif defined(__aarch64__)
+  register long x8 __asm__("x8") = nr, x0 __asm__("x0") = a, x1 __asm__("x1") = b;
+  register long x2 __asm__("x2") = c, x3 __asm__("x3") = d, x4 __asm__("x4") = e;
+  __asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4) : "memory");
+  return x0;
+#else
+  long r = syscall(nr, a, b, c, d, e);
+  return r < 0 ? -errno : r;
+#endif
+}
+
 // A process that will mostly wait (a supervisor, its logger, its port
-// proxy) gives back the pages of code and constants it was forked with:
-// they are the binary's, shared and read again on demand, so dropping
-// them costs a fault later; kept, they are everything run touched
-// (about 350 KiB) counted in each waiting process.
-void drop_code_pages(void)
+// proxy) blocks here: first it gives back the pages of code it was forked
+// with (the binary's, shared, read again on demand: kept, they are all
+// that run touched, some 350 KiB counted in each waiting process) and the
+// stack below it, then it makes the blocking call from this one page of
+// code, so that only its 64 KiB window (the kernel's fault-around) is
+// mapped back while it waits.
+long idle_syscall(long nr, long a, long b, long c, long d, long e)
 {
   extern const char __executable_start[];
-  const ElfW(Phdr) *ph = (const void *)getauxval(AT_PHDR);
+  static size_t text;
+  char *sp = (char *)((uintptr_t)__builtin_frame_address(0) & ~(uintptr_t)4095) - 4096;
+  long r;
 
-  for (size_t i = 0, n = getauxval(AT_PHNUM); ph && i < n; i++)
-    if (ph[i].p_type == PT_LOAD && (ph[i].p_flags & PF_X) && !ph[i].p_offset) {
-      size_t len = (ph[i].p_memsz + 4095) & ~(size_t)4095;
-      // (random: no fault-around mapping 64 KiB back in for each page)
-      madvise((void *)__executable_start, len, MADV_RANDOM);
-      madvise((void *)__executable_start, len, MADV_DONTNEED);
-    }
+  if (!text) {
+    const ElfW(Phdr) *ph = (const void *)getauxval(AT_PHDR);
+    for (size_t i = 0, n = getauxval(AT_PHNUM); ph && i < n; i++)
+      if (ph[i].p_type == PT_LOAD && (ph[i].p_flags & PF_X) && !ph[i].p_offset)
+        text = (ph[i].p_memsz + 4095) & ~(size_t)4095;
+  }
+  // The stack below this frame is dead (a signal's handler faults in what
+  // it needs), if this is the main stack: its top holds AT_RANDOM's bytes.
+  uintptr_t top = getauxval(AT_RANDOM);
+  int main_stack = top > (uintptr_t)sp && top - (uintptr_t)sp < (64 << 20);
+  raw_syscall(SYS_madvise, (long)__executable_start, text, MADV_DONTNEED, 0, 0);
+  if (main_stack) raw_syscall(SYS_madvise, (long)(sp - (256 << 10)), 256 << 10, MADV_DONTNEED, 0, 0);
+  r = raw_syscall(nr, a, b, c, d, e);
+  if (r < 0 && r > -4096) {
+    errno = -r;
+    return -1;
+  }
+  return r;
+}
+
+// poll() with no timeout in a process that mostly waits: after a second
+// with nothing to do, the wait goes on through idle_syscall.
+int idle_poll(struct pollfd *p, nfds_t n)
+{
+  int r = poll(p, n, 1000);
+  return r ? r : (int)idle_syscall(SYS_ppoll, (long)p, n, 0, 0, 0);
 }
