@@ -85,7 +85,7 @@ static int leases_update(struct store *st, const char *id, int want, struct in_a
       buf_printf(&keep, "%s %s %d\n", a, id, (int)getpid());
     }
   }
-  if (!rc) rc = atomic_write_at(st->fd, "network/leases", keep.s ? keep.s : "", keep.len, 0600);
+  if (!rc) rc = replace_file_at(st->fd, "network/leases", keep.s ? keep.s : "", keep.len, 0600);
   close(lock);
   free(text);
   free(used);
@@ -108,7 +108,7 @@ int net_lease(struct store *st, const char *id, const struct json *config, struc
   char *hosts = hosts_text(hostname ? hostname : "", ip, extra.s);
   buf_free(&extra);
   snprintf(path, sizeof(path), "containers/%s/hosts", id);
-  int rc = atomic_write_at(st->fd, path, hosts, strlen(hosts), 0644);
+  int rc = replace_file_at(st->fd, path, hosts, strlen(hosts), 0644);  // (made at every start)
   free(hosts);
   return rc;
 }

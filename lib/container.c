@@ -147,14 +147,11 @@ int container_arg(struct store *s, const char *arg, char id[65], struct containe
   return -1;
 }
 
-int container_save_state(struct store *s, const char *id, const struct container_state *st)
+void container_state_json(const struct container_state *st, struct buf *b)
 {
-  struct buf b = {0};
   struct jw w;
-  char path[96];
-  int rc;
 
-  jw_init(&w, &b, 0);
+  jw_init(&w, b, 0);
   jw_obj(&w, 0);
   jw_str(&w, "Status", st->status);
   int restarting = !strcmp(st->status, "restarting");
@@ -176,9 +173,20 @@ int container_save_state(struct store *s, const char *id, const struct container
   if (st->ports) jw_raw(&w, "Ports", st->ports);
   if (st->network) jw_raw(&w, "Network", st->network);
   jw_end(&w);
-  buf_addc(&b, '\n');
+  buf_addc(b, '\n');
+}
+
+// Not fsync'd: a state is true only until the next reboot, and one torn
+// by a crash reads as a container the crash ended (container_load).
+int container_save_state(struct store *s, const char *id, const struct container_state *st)
+{
+  struct buf b = {0};
+  char path[96];
+  int rc;
+
+  container_state_json(st, &b);
   snprintf(path, sizeof(path), "containers/%s/state.json", id);
-  rc = atomic_write_at(s->fd, path, b.s, b.len, 0644);
+  rc = replace_file_at(s->fd, path, b.s, b.len, 0644);
   buf_free(&b);
   return rc;
 }
@@ -222,10 +230,16 @@ int container_load(struct store *s, const char *id, struct container *c)
   copy_str(c->image, sizeof(c->image), json_get_str(json_get(j, "Config"), "Image"));
   copy_str(c->created, sizeof(c->created), json_get_str(j, "Created"));
   snprintf(path, sizeof(path), "containers/%s/state.json", id);
-  if (readfile_at(s->fd, path, 1 << 16, &text, &len) < 0) return -1;
-  j = json_parse(text, len, &err);
+  text = 0;
+  j = readfile_at(s->fd, path, 1 << 16, &text, &len) < 0 ? 0 : json_parse(text, len, &err);
   free(text);
-  if (!j) return fail(EINVAL, "%s: %s", path, err.msg);
+  if (!j) {  // torn by a crash (it is not fsync'd): the crash ended it
+    strcpy(c->status, "exited");
+    c->exit_code = 255;
+    c->stale = 1;
+    copy_str(c->error, sizeof(c->error), "its state was lost in a crash");
+    return 0;
+  }
   long long v = 0;
   copy_str(c->status, sizeof(c->status), json_get_str(j, "Status"));
   if (!json_int(json_get(j, "Pid"), &v)) c->pid = v;

@@ -102,12 +102,12 @@ static void json_strv(const struct json *arr, char ***v, size_t *n)
     if (e->type == JSON_STRING) strv_add(v, n, e->str);
 }
 
+// (into the staging dir: one syncfs makes it all durable before the rename)
 static void write_file(const char *dir, const char *name, const char *text)
 {
   char *p = xmprintf("%s/%s", dir, name);
   int fd = xopen(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   xwriteall(fd, text, strlen(text));
-  if (fsync(fd)) perror_exit("fsync %s", p);
   close(fd);
   free(p);
 }
@@ -488,8 +488,11 @@ int xcontainer_create(const struct create_opts *o, char id[65])
   buf_free(&extra);
   free(pb);
   struct container_state cs = {.status = "created", .error = ""};
-  if (rename(stage, dir) || fsync_dir_at(st.fd, "containers")) perror_exit("rename %s", dir);
-  container_save_state(&st, id, &cs);
+  struct buf state = {0};
+  container_state_json(&cs, &state);
+  write_file(stage, "state.json", state.s);
+  buf_free(&state);
+  if (syncfs(st.fd) || rename(stage, dir) || fsync_dir_at(st.fd, "containers")) perror_exit("rename %s", dir);
   close(lock);
   store_close(&st);
   image_free(&im);

@@ -132,6 +132,9 @@ int fd_wait(int fd, short ev, int timeout_ms);
 int confirm(const char *warning);
 // Replace dirfd/name atomically: temp file, fsync, rename, fsync the dir.
 int atomic_write_at(int dirfd, const char *name, const void *buf, size_t len, mode_t mode);
+// The same without the fsyncs: for files remade anyway or that a reboot
+// makes stale (leases, hosts, a container's state), never for the store's.
+int replace_file_at(int dirfd, const char *name, const void *buf, size_t len, mode_t mode);
 void xatomic_write_at(int dirfd, const char *name, const void *buf, size_t len, mode_t mode);
 int mkdir_p(const char *path, mode_t mode);
 int rm_rf(const char *path);  // no symlinks followed; missing is fine
@@ -472,6 +475,7 @@ int container_name_taken(struct store *s, const char *name, char id_out[65]);
 int container_find(struct store *s, const char *what, char id[65]);
 char *container_path(struct store *s, const char *id, const char *file);
 int container_save_state(struct store *s, const char *id, const struct container_state *st);
+void container_state_json(const struct container_state *st, struct buf *b);  // state.json's text
 
 // A container as ps, stop, rm... see it: config.json parsed, state.json read.
 struct container {

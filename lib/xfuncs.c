@@ -253,7 +253,12 @@ int fsync_dir_at(int dirfd, const char *path)
 
 // The new content is complete on disk before its name appears, and the
 // name is durable before we return: a crash leaves the old or the new file.
-int atomic_write_at(int dirfd, const char *name, const void *buf, size_t len, mode_t mode)
+// name replaced by buf at once: readers see the old or the new, whole.
+// durable: on disk too before the call returns (file and directory
+// fsync'd); without, a crash may leave the old one or (on filesystems that
+// do not flush a rename-over) a torn one, so it is for files that are
+// remade or only hold what a reboot ends (leases, a container's state).
+static int replace_at(int dirfd, const char *name, const void *buf, size_t len, mode_t mode, int durable)
 {
   char tmp[PATH_MAX];
   const char *slash = strrchr(name, '/');
@@ -263,16 +268,27 @@ int atomic_write_at(int dirfd, const char *name, const void *buf, size_t len, mo
   int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) return fail(errno, "%s: %s", tmp, strerror(errno));
   int err = 0;
-  if (writeall(fd, buf, len) < 0 || fchmod(fd, mode) || fsync(fd)) err = errno;
+  if (writeall(fd, buf, len) < 0 || fchmod(fd, mode) || (durable && fsync(fd))) err = errno;
   if (close(fd) && !err) err = errno;
   if (!err && renameat(dirfd, tmp, dirfd, name)) err = errno;
   if (err) {
     unlinkat(dirfd, tmp, 0);
     return fail(err, "%s: %s", name, strerror(err));
   }
+  if (!durable) return 0;
   char dir[PATH_MAX];
   snprintf(dir, sizeof(dir), "%.*s", slash ? dirlen ? dirlen : 1 : 1, slash ? name : ".");
   return fsync_dir_at(dirfd, dir);
+}
+
+int atomic_write_at(int dirfd, const char *name, const void *buf, size_t len, mode_t mode)
+{
+  return replace_at(dirfd, name, buf, len, mode, 1);
+}
+
+int replace_file_at(int dirfd, const char *name, const void *buf, size_t len, mode_t mode)
+{
+  return replace_at(dirfd, name, buf, len, mode, 0);
 }
 
 void xatomic_write_at(int dirfd, const char *name, const void *buf, size_t len, mode_t mode)
