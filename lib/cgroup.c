@@ -152,21 +152,23 @@ int cgroup_freeze(const char *id, int freeze)
 // Frozen now? (v1 freezer.state; v2 cgroup.events "frozen 1")
 int cgroup_frozen(const char *id)
 {
-  int v2 = sysinfo_cgroup_v2(), frozen = 0;
-  char *d = dir_of(v2 ? 0 : "freezer", id, 0), *text;
-  char *path = xmprintf("%s/%s", d, v2 ? "cgroup.events" : "freezer.state");
+  int v2 = sysinfo_cgroup_v2();
+  char text[64], path[128];
+  ssize_t n;
 
-  if (readfile_at(AT_FDCWD, path, 4096, &text, 0) == 0) {
-    frozen = v2 ? !!strstr(text, "frozen 1") : !strncmp(text, "FROZEN", 6);
-    free(text);
+  // Where it mostly is, read at once (ps asks for every container).
+  snprintf(path, sizeof(path), v2 ? "/sys/fs/cgroup/ocibox/%s/cgroup.events" : "/sys/fs/cgroup/freezer/ocibox/%s/freezer.state", id);
+  if ((n = read_small_at(AT_FDCWD, path, text, sizeof(text) - 1)) < 0) {
+    char *d = dir_of(v2 ? 0 : "freezer", id, 0);
+    snprintf(path, sizeof(path), "%s/%s", d, v2 ? "cgroup.events" : "freezer.state");
+    free(d);
+    n = read_small_at(AT_FDCWD, path, text, sizeof(text) - 1);
   }
-  free(path);
-  free(d);
-  return frozen;
+  if (n < 0) return 0;
+  text[n] = 0;
+  return v2 ? !!strstr(text, "frozen 1") : !strncmp(text, "FROZEN", 6);
 }
 
-// Did the kernel's OOM killer act in it? (memory.oom_control's oom_kill
-// count on v1, memory.events' oom_kill on v2)
 int cgroup_oom_killed(const char *id)
 {
   int v2 = sysinfo_cgroup_v2(), killed = 0;

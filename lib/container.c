@@ -43,20 +43,37 @@ void container_new_name(char out[64])
            surnames[(r / ARRAY_LEN(adjectives)) % ARRAY_LEN(surnames)]);
 }
 
+// containers/<id>/FILE parsed; NULL (+ why) when unreadable or not JSON.
+// (ps reads two for every container: most fit one read, without a copy)
+static struct json *load_json(int dirfd, const char *id, const char *file, struct json_err *err)
+{
+  char path[96], small[8192], *text;
+  size_t len;
+  ssize_t n;
+  struct json *j;
+
+  snprintf(path, sizeof(path), "containers/%s/%s", id, file);
+  if ((n = read_small_at(dirfd, path, small, sizeof(small))) >= 0 && n < (ssize_t)sizeof(small))
+    j = json_parse(small, n, err);
+  else if (readfile_at(dirfd, path, 1 << 20, &text, &len) < 0) return 0;
+  else {
+    j = json_parse(text, len, err);
+    free(text);
+  }
+  if (!j) fail(EINVAL, "%s: %s", path, err->msg);
+  return j;
+}
+
 // Read containers/<id>/config.json's Name (with its leading "/").
 static char *name_of(int dirfd, const char *id)
 {
-  char path[96], *text, *name = 0;
-  size_t len;
+  char *name = 0;
   struct json_err err;
-
-  snprintf(path, sizeof(path), "containers/%s/config.json", id);
-  if (readfile_at(dirfd, path, 1 << 20, &text, &len) < 0) return 0;
-  struct json *j = json_parse(text, len, &err);
+  struct json *j = load_json(dirfd, id, "config.json", &err);
   const char *n = json_get_str(j, "Name");
+
   if (n) name = xstrdup(n + (*n == '/'));
   json_free(j);
-  free(text);
   return name;
 }
 
@@ -199,41 +216,30 @@ static void copy_str(char *dst, size_t n, const char *src)
 // Alive and not a zombie left unreaped by whoever inherited it.
 static int pid_alive(int pid)
 {
-  char path[32], *text, *paren;
-  int alive;
+  char path[32], text[1024], *paren;
+  ssize_t n;
 
   snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-  if (readfile_at(AT_FDCWD, path, 4096, &text, 0) < 0) return 0;
+  if ((n = read_small_at(AT_FDCWD, path, text, sizeof(text) - 1)) <= 0) return 0;
+  text[n] = 0;
   paren = strrchr(text, ')');
-  alive = paren && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X';
-  free(text);
-  return alive;
+  return paren && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X';
 }
 
 int container_load(struct store *s, const char *id, struct container *c)
 {
-  char path[96], *text;
-  size_t len;
   struct json_err err;
   struct json *j;
 
   memset(c, 0, sizeof(*c));
   copy_str(c->id, sizeof(c->id), id);
-  snprintf(path, sizeof(path), "containers/%s/config.json", id);
-  if (readfile_at(s->fd, path, 1 << 20, &text, &len) < 0) return -1;
-  j = json_parse(text, len, &err);
-  free(text);
-  if (!j) return fail(EINVAL, "%s: %s", path, err.msg);
+  if (!(j = load_json(s->fd, id, "config.json", &err))) return -1;
   c->config = j;
   const char *n = json_get_str(j, "Name");
   copy_str(c->name, sizeof(c->name), n ? n + (*n == '/') : "");
   copy_str(c->image, sizeof(c->image), json_get_str(json_get(j, "Config"), "Image"));
   copy_str(c->created, sizeof(c->created), json_get_str(j, "Created"));
-  snprintf(path, sizeof(path), "containers/%s/state.json", id);
-  text = 0;
-  j = readfile_at(s->fd, path, 1 << 16, &text, &len) < 0 ? 0 : json_parse(text, len, &err);
-  free(text);
-  if (!j) {  // torn by a crash (it is not fsync'd): the crash ended it
+  if (!(j = load_json(s->fd, id, "state.json", &err))) {  // torn by a crash (it is not fsync'd): the crash ended it
     strcpy(c->status, "exited");
     c->exit_code = 255;
     c->stale = 1;

@@ -115,6 +115,8 @@ ssize_t writeall(int fd, const void *buf, size_t len);
 void xwriteall(int fd, const void *buf, size_t len);
 // Read a whole file (at most max bytes, else -EFBIG); NUL-terminated copy.
 int readfile_at(int dirfd, const char *path, size_t max, char **out, size_t *len);
+// One read of a small file (regular, or proc/cgroup); size: maybe more.
+ssize_t read_small_at(int dirfd, const char *path, char *buf, size_t size);
 char *xreadfile(const char *path, size_t max, size_t *len);
 int fsync_dir_at(int dirfd, const char *path);
 // Is there something at path (symlinks followed)? fstatat, not musl's

@@ -235,6 +235,20 @@ int readfile_at(int dirfd, const char *path, size_t max, char **out, size_t *len
   return 0;
 }
 
+// A small file in one read: a regular file (a short read is its end) or
+// a proc or cgroup file of a few lines (handed over whole). Its length, or
+// -1; size itself means it may be longer: read it with readfile_at.
+ssize_t read_small_at(int dirfd, const char *path, char *buf, size_t size)
+{
+  int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+  ssize_t n;
+
+  if (fd < 0) return -1;
+  while ((n = read(fd, buf, size)) < 0 && errno == EINTR);
+  close(fd);
+  return n;
+}
+
 char *xreadfile(const char *path, size_t max, size_t *len)
 {
   char *s;

@@ -72,6 +72,22 @@ deadline() { echo $((EPOCHSECONDS + $1)) > "$DEADLINE"; }
 
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print int((a[NR/2]+a[NR/2+1])/2)}'; }
 
+# Wait (at most 30 s) until the CPUs have been idle for half a second: what
+# the last section left running in the background (podman's cleanup
+# processes, 100 supervisors settling, the kernel tearing down namespaces)
+# is not what the next measurement is about.
+quiesce() {
+  local i u0 n0 s0 i0 w0 u1 n1 s1 i1 w1 busy total
+  for ((i = 0; i < 60; i++)); do
+    read -r _ u0 n0 s0 i0 w0 _ < /proc/stat
+    sleep 0.5
+    read -r _ u1 n1 s1 i1 w1 _ < /proc/stat
+    busy=$((u1 + n1 + s1 - u0 - n0 - s0)) total=$((busy + i1 + w1 - i0 - w0))
+    [ "$total" -gt 0 ] && [ $((busy * 100 / total)) -lt 10 ] && return 0
+  done
+  echo "bench: the machine stayed busy (${busy:-?}/${total:-?} ticks busy); measuring anyway"
+}
+
 # measure N R BUDGET SETUP CMD...: up to N timed runs (fewer when BUDGET
 # seconds are spent, at least one), then R runs under GNU time for the peak
 # RSS; SETUP (a function, or :) runs untimed before each run. Sets MW (median
@@ -81,7 +97,8 @@ measure() {
   shift 4
   local walls=()
   MW= MR= MN=0 MERR=
-  deadline $((budget + 60))
+  deadline $((budget + 90))
+  quiesce
   start=$EPOCHSECONDS
   for ((i = 0; i < n; i++)); do
     $setup >>"$B/setup.log" 2>&1 || { MERR="setup failed (build/bench/setup.log)"; return 1; }
