@@ -83,8 +83,20 @@ static int hex4(const char *p, unsigned *out)
 static char *parse_string(struct jp *j, size_t *len)
 {
   struct buf b = {0};
-  const char *p = j->p + 1;
+  const char *p = j->p + 1, *q = p;
 
+  // Most strings are plain ASCII without escapes: one copy of the run.
+  while (q < j->end && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20 && (unsigned char)*q < 0x80) q++;
+  if (q < j->end && *q == '"') {
+    char *s = xmalloc(q - p + 1);
+    memcpy(s, p, q - p);
+    s[q - p] = 0;
+    *len = q - p;
+    j->p = q + 1;
+    return s;
+  }
+  buf_add(&b, p, q - p);
+  p = q;
   for (;;) {
     if (p >= j->end) { jerr(j, p, "unterminated string"); goto bad; }
     unsigned char c = *p;

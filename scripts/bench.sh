@@ -714,7 +714,7 @@ if [ -s "$ARCH" ]; then
     measure $BIG_N 2 60 reset_pm_load "${PMCMD[@]}" load -q -i "$ARCH"
     result pm_load
   else fail pm_load "$pm_ok"; fi
-  rm -rf "$B/skopeo-load" "$B/load-root" "$B/pm-load"
+  rm -rf "$B/skopeo-load" "$B/load-root" "$B/pm-load" "$B/trash"
 else
   fail ob_load "no archive to load (both saves failed)"
   fail sk_load "no archive to load (both saves failed)"
