@@ -212,7 +212,8 @@ void cp_main(void)
       // lower dirs relative to layers/ to fit in a page.
       struct buf o = {0};
       struct json *l = json_get(c.config, "Layers");
-      buf_printf(&o, "lowerdir=../containers/%s/init", id);
+      if (container_init_layer(&st) < 0) error_exit("%s", applet.why);
+      buf_adds(&o, "lowerdir=../init");
       for (l = l ? l->child : 0; l; l = l->next)
         if (l->type == JSON_STRING && digest_valid(l->str)) buf_printf(&o, ":%s/diff", l->str + 7);
       buf_printf(&o, ",upperdir=../containers/%s/upper,workdir=../containers/%s/work", id, id);

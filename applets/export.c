@@ -49,7 +49,7 @@ void export_main(void)
   // init layer (mount points, hosts files) shows as in Docker's export.
   struct json *l = json_get(c.config, "Layers");
   buf_printf(&o, "index=off,lowerdir=../containers/%s/upper", id);
-  lower_if(&st, &o, id, "init");
+  if (exists_at(st.fd, "init")) buf_adds(&o, ":../init");
   for (l = l ? l->child : 0; l; l = l->next) {
     if (l->type != JSON_STRING || !digest_valid(l->str)) error_exit("container %s: bad Layers", id);
     buf_printf(&o, ":%s/diff", l->str + 7);

@@ -164,6 +164,38 @@ int container_arg(struct store *s, const char *arg, char id[65], struct containe
   return -1;
 }
 
+// <root>/init: the init layer of every container (Docker makes one per
+// container, but it is the same for all): the mount points and the hosts
+// files' targets, a lower dir above the image's layers so that diff and
+// commit never see them. Made once a store; 0, or -1 + why.
+int container_init_layer(struct store *st)
+{
+  static const char *const dirs[] = {"", "/dev", "/proc", "/sys", "/etc"};
+  static const char *const files[] = {"/etc/hosts", "/etc/hostname", "/etc/resolv.conf"};
+  char stage[96], p[128];
+  int rc = 0, fd;
+
+  if (exists_at(st->fd, "init/etc/resolv.conf")) return 0;
+  mkdirat(st->fd, "tmp", 0700);
+  snprintf(stage, sizeof(stage), "tmp/%d-init", (int)getpid());
+  for (size_t i = 0; i < ARRAY_LEN(dirs) && !rc; i++) {
+    snprintf(p, sizeof(p), "%s%s", stage, dirs[i]);
+    if (mkdirat(st->fd, p, 0755) || fchmodat(st->fd, p, 0755, 0)) rc = fail(errno, "%s: %s", p, strerror(errno));
+  }
+  for (size_t i = 0; i < ARRAY_LEN(files) && !rc; i++) {
+    snprintf(p, sizeof(p), "%s%s", stage, files[i]);
+    if ((fd = openat(st->fd, p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)) < 0) rc = fail(errno, "%s: %s", p, strerror(errno));
+    else close(fd);
+  }
+  // (someone else's, made meanwhile, is as good)
+  if (!rc && (syncfs(st->fd) || (renameat(st->fd, stage, st->fd, "init") && errno != EEXIST && errno != ENOTEMPTY)))
+    rc = fail(errno, "init layer: %s", strerror(errno));
+  if (!rc) fsync_dir_at(st->fd, ".");
+  snprintf(p, sizeof(p), "%s/%s", st->root, stage);
+  if (exists_at(st->fd, stage)) rm_rf(p);
+  return rc;
+}
+
 void container_state_json(const struct container_state *st, struct buf *b)
 {
   struct jw w;

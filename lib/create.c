@@ -445,8 +445,8 @@ int xcontainer_create(const struct create_opts *o, char id[65])
   mkdirat(st.fd, "containers", 0700);
   stage = xmprintf("%s/tmp/%d-ctr-%s", st.root, (int)getpid(), id);
   dir = container_path(&st, id, 0);
-  const char *subdirs[] = {"", "/upper", "/work", "/rootfs", "/init", "/init/dev", "/init/proc",
-                           "/init/sys", "/init/etc"};
+  const char *subdirs[] = {"", "/upper", "/work", "/rootfs"};
+  if (container_init_layer(&st) < 0) error_exit("%s", applet.why);
   for (size_t i = 0; i < ARRAY_LEN(subdirs); i++) {
     char *p = xmprintf("%s%s", stage, subdirs[i]);
     // upper's mode becomes the root's mode in the container
@@ -464,11 +464,6 @@ int xcontainer_create(const struct create_opts *o, char id[65])
   char *resolv = resolv_conf(net && !strcmp(net, "host"), CFG_BRIDGE ? o->dns : 0);
   write_file(stage, "resolv.conf", resolv);
   free(resolv);
-  char *init = xmprintf("%s/init", stage);
-  write_file(init, "etc/hosts", "");
-  write_file(init, "etc/hostname", "");
-  write_file(init, "etc/resolv.conf", "");
-  free(init);
 
   int lock = openat(st.fd, "containers.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (lock < 0 || flock(lock, LOCK_EX)) perror_exit("containers.lock");

@@ -44,8 +44,9 @@ static void mount_overlay(const struct run_spec *rs, const char *target)
 
   if (chdir(rs->layers_dir)) die(rs, 125, "%s: %s", rs->layers_dir, strerror(errno));
   // The init layer (mount points and hosts files, like Docker's "-init"
-  // layer) sits above the image, so diff and commit never see them.
-  buf_printf(&o, "lowerdir=%s/init", rs->dir);
+  // layer; the store's one, container_init_layer) sits above the image,
+  // so diff and commit never see them.
+  buf_printf(&o, "lowerdir=../init");
   for (size_t i = 0; i < rs->nlowers; i++) buf_printf(&o, ":%s/diff", rs->lowers[i]);
   buf_printf(&o, ",upperdir=%s/upper,workdir=%s/work", rs->dir, rs->dir);
   if (o.len >= 4096) die(rs, 125, "too many layers for one overlay mount (%zu)", rs->nlowers);

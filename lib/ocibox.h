@@ -478,6 +478,7 @@ int container_find(struct store *s, const char *what, char id[65]);
 char *container_path(struct store *s, const char *id, const char *file);
 int container_save_state(struct store *s, const char *id, const struct container_state *st);
 void container_state_json(const struct container_state *st, struct buf *b);  // state.json's text
+int container_init_layer(struct store *st);  // <root>/init, made when missing
 
 // A container as ps, stop, rm... see it: config.json parsed, state.json read.
 struct container {

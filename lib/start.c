@@ -224,7 +224,7 @@ int container_start(struct store *st, const char *id, int detach, int interactiv
   // GC: neither we nor the supervisor need gc.lock, and holding it while
   // the container runs would keep rmi from removing anything (store_gc).
   if (st->gc_lock >= 0) close(st->gc_lock), st->gc_lock = -1;
-  if (container_load(st, id, &c) < 0) return -1;
+  if (container_load(st, id, &c) < 0 || container_init_layer(st) < 0) return -1;
   // A start by hand lifts a stop by hand: the policy applies again.
   if (CFG_RESTART_POLICIES) policy_mark_stopped(st, id, 0);
   if (!strcmp(c.status, "running") || !strcmp(c.status, "restarting")) {

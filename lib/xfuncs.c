@@ -313,6 +313,8 @@ void xatomic_write_at(int dirfd, const char *name, const void *buf, size_t len, 
 int mkdir_p(const char *path, mode_t mode)
 {
   char tmp[PATH_MAX];
+  // Mostly all there, or all but the last: one call, not one a component.
+  if (!mkdir(path, mode) || errno == EEXIST) return 0;
   if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
     return fail(ENAMETOOLONG, "%s: path too long", path);
   for (char *p = tmp + 1;; p++) {
