@@ -486,7 +486,7 @@ pull_rows() {
       "docker://$img" "oci:$B/skopeo-$k:t"
     result sk_pull_$k
   else fail sk_pull_$k "skopeo not installed"; fi
-  rm -rf "$B/skopeo-$k"
+  discard "$B/skopeo-$k"
   if [ -z "$pm_ok" ]; then
     pm_cmd $k
     measure $BIG_N 2 60 reset_pm_pull "${PMCMD[@]}" pull -q --cert-dir "$R/pki-ca" "$img"
@@ -533,7 +533,7 @@ if [ -z "$files_ok" ] && ! { command -v skopeo >/dev/null &&
 fi
 if [ -z "$files_ok" ]; then
   pull_rows files "$IMG2"
-  rm -rf "$B/pull-files" "$B/pm-files"
+  discard "$B/pull-files" "$B/pm-files" && empty_trash
 else
   fail ob_pull_files "$files_ok"; fail sk_pull_files "$files_ok"; fail pm_pull_files "$files_ok"
 fi
