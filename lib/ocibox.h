@@ -696,6 +696,7 @@ struct run_spec {
   uint64_t caps;           // the capabilities it keeps (caps_of)
   const struct json *ulimits;  // HostConfig.Ulimits
   int init;                // exec docker-init (ourselves) with the command
+  int scratch;             // --rm: its upper dir is never kept (a volatile overlay)
   struct net_addr *net;    // bridge: eth0's address (in addr); NULL: loopback only
   struct net_addr addr;
   struct volume *vols;     // src: the host path

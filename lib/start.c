@@ -274,6 +274,7 @@ int container_start(struct store *st, const char *id, int detach, int interactiv
     if (!detach || status_fd) pty_size(&rs.rows, &rs.cols);
   }
   int auto_remove = is_true(json_get(host, "AutoRemove"));
+  rs.scratch = auto_remove;
   struct cg_limits lim;
   cg_limits_of(host, &lim);
 
