@@ -26,10 +26,8 @@ static uint64_t cap_bits(const char *name)
 {
   if (!strncasecmp(name, "CAP_", 4)) name += 4;
   if (!strcasecmp(name, "ALL")) return ~0ull;
-  int n = 0;
-  for (const char *p = cap_names; *p; p += strlen(p) + 1, n++)
-    if (!strcasecmp(name, p)) return 1ull << n;
-  return 0;
+  int n = strtab_index(cap_names, name, strlen(name), 1);
+  return n < 0 ? 0 : 1ull << n;
 }
 
 int caps_check(const struct strlist *l, const char *what)
@@ -58,10 +56,10 @@ static uint64_t cap_list(const struct json *a)
 uint64_t caps_of(const struct json *host)
 {
   const struct json *p = json_get(host, "Privileged");
-  uint64_t add = cap_list(json_get(host, "CapAdd")), drop = cap_list(json_get(host, "CapDrop"));
 
   if (p && p->type == JSON_TRUE) return ~0ull;
   if (!CFG_CAP_FLAGS) return DEFAULT_CAPS;
+  uint64_t add = cap_list(json_get(host, "CapAdd")), drop = cap_list(json_get(host, "CapDrop"));
   if (add == ~0ull) return drop == ~0ull ? add : ~drop;
   if (drop == ~0ull) return add;
   return (DEFAULT_CAPS & ~drop) | add;

@@ -373,18 +373,16 @@ static void merge(struct jw *w, const char *key, const struct json *base, const 
 
 int container_update_config(struct store *s, const char *id, const char *patch)
 {
-  char path[96], *text;
-  size_t len;
+  char path[96];
   struct json_err err;
   struct buf b = {0};
   struct jw w;
   int rc = -1;
 
   snprintf(path, sizeof(path), "containers/%s/config.json", id);
-  if (readfile_at(s->fd, path, 1 << 20, &text, &len) < 0) return -1;
-  struct json *base = json_parse(text, len, &err), *p = json_parse(patch, strlen(patch), &err);
-  free(text);
-  if (base && p) {
+  struct json *base = load_json(s->fd, id, "config.json", &err), *p;
+  if (!base) return -1;
+  if ((p = json_parse(patch, strlen(patch), &err))) {
     jw_init(&w, &b, 0);
     merge(&w, 0, base, p);
     buf_addc(&b, '\n');

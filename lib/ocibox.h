@@ -115,6 +115,9 @@ ssize_t writeall(int fd, const void *buf, size_t len);
 void xwriteall(int fd, const void *buf, size_t len);
 // Read a whole file (at most max bytes, else -EFBIG); NUL-terminated copy.
 int readfile_at(int dirfd, const char *path, size_t max, char **out, size_t *len);
+// A packed "a\0b\0\0" name table: the index of a name, or -1; the nth name.
+int strtab_index(const char *tab, const char *s, size_t len, int icase);
+const char *strtab_at(const char *tab, int n);
 // One read of a small file (regular, or proc/cgroup); size: maybe more.
 ssize_t read_small_at(int dirfd, const char *path, char *buf, size_t size);
 char *xreadfile(const char *path, size_t max, size_t *len);

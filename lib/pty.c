@@ -144,15 +144,16 @@ int pty_relay(int fd, int winsz, int with_stdin, const char *keys, int nkeys)
         continue;
       }
       // The detach sequence is swallowed; a partial one passes on later.
-      for (ssize_t i = 0; i < n && !detached; i++) {
-        if (nkeys && buf[i] == keys[matched]) {
-          detached = ++matched == nkeys;
-          continue;
-        }
-        if (matched) writeall(fd, keys, matched), matched = 0;
-        if (nkeys && buf[i] == keys[0]) matched = 1;
-        else writeall(fd, buf + i, 1);
+      // What lies between key bytes goes in one write.
+      ssize_t from = 0;
+      for (ssize_t i = 0; i < n && nkeys && !detached; i++) {
+        if (buf[i] != keys[matched] && matched) writeall(fd, keys, matched), matched = 0;
+        if (buf[i] != keys[matched]) continue;
+        writeall(fd, buf + from, i - from);
+        from = i + 1;
+        detached = ++matched == nkeys;
       }
+      if (!detached) writeall(fd, buf + from, n - from);
     }
   }
   if (tty) tcsetattr(0, TCSANOW, &saved);

@@ -10,14 +10,6 @@ static const char rlimit_names[] =
   "cpu\0fsize\0data\0stack\0core\0rss\0nproc\0nofile\0memlock\0-\0locks\0sigpending\0"
   "msgqueue\0nice\0rtprio\0rttime\0";
 
-static int rlimit_of(const char *name, size_t len)
-{
-  int n = 0;
-  for (const char *p = rlimit_names; *p; p += strlen(p) + 1, n++)
-    if (strlen(p) == len && !memcmp(p, name, len)) return n;
-  return -1;
-}
-
 static int limit_value(const char *s, long long *v)
 {
   char *end;
@@ -34,9 +26,8 @@ int ulimit_parse(const char *s, struct ulimit *u)
   int rc;
 
   if (!eq) return fail(EINVAL, "invalid ulimit argument: %s", s);
-  if ((u->resource = rlimit_of(s, eq - s)) < 0) return fail(EINVAL, "invalid ulimit type: %.*s", (int)(eq - s), s);
-  u->name = rlimit_names;
-  for (int i = 0; i < u->resource; i++) u->name += strlen(u->name) + 1;
+  if ((u->resource = strtab_index(rlimit_names, s, eq - s, 0)) < 0) return fail(EINVAL, "invalid ulimit type: %.*s", (int)(eq - s), s);
+  u->name = strtab_at(rlimit_names, u->resource);
   colon = strchr(eq + 1, ':');
   if (colon && strchr(colon + 1, ':'))
     return fail(EINVAL, "too many limit value arguments - %s, can only have up to two, `soft[:hard]`", eq + 1);
@@ -55,7 +46,7 @@ int ulimits_apply(const struct json *list)
   for (const struct json *e = list && list->type == JSON_ARRAY ? list->child : 0; e; e = e->next) {
     const char *name = json_get_str(e, "Name");
     long long soft, hard;
-    int res = name ? rlimit_of(name, strlen(name)) : -1;
+    int res = name ? strtab_index(rlimit_names, name, strlen(name), 0) : -1;
     if (res < 0 || json_int(json_get(e, "Soft"), &soft) || json_int(json_get(e, "Hard"), &hard)) continue;
     struct rlimit rl = {soft < 0 ? RLIM_INFINITY : (rlim_t)soft, hard < 0 ? RLIM_INFINITY : (rlim_t)hard}, cur;
     if (setrlimit(res, &rl)) {

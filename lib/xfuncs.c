@@ -235,6 +235,22 @@ int readfile_at(int dirfd, const char *path, size_t max, char **out, size_t *len
   return 0;
 }
 
+// Names packed as "a\0b\0c\0\0" (the index is a number: a capability's,
+// an rlimit's): the index of s's first len bytes, -1 if none; icase:
+// letters' case aside.
+int strtab_index(const char *tab, const char *s, size_t len, int icase)
+{
+  for (int n = 0; *tab; tab += strlen(tab) + 1, n++)
+    if (strlen(tab) == len && !(icase ? strncasecmp(tab, s, len) : memcmp(tab, s, len))) return n;
+  return -1;
+}
+
+const char *strtab_at(const char *tab, int n)
+{
+  while (n-- > 0 && *tab) tab += strlen(tab) + 1;
+  return tab;
+}
+
 // A small file in one read: a regular file (a short read is its end) or
 // a proc or cgroup file of a few lines (handed over whole). Its length, or
 // -1; size itself means it may be longer: read it with readfile_at.
